@@ -1,0 +1,213 @@
+package comm
+
+import "context"
+
+// SendMode is the MPI send mode.
+type SendMode int
+
+// The send modes.
+const (
+	ModeStandard SendMode = iota
+	ModeSync              // completes only after the receive has matched
+	ModeReady             // the receive is known to be posted; treated as standard
+	ModeBuffered          // copied out at once into the attached buffer
+)
+
+// Comm is one rank's view of a communicator: the group of world ranks it
+// spans, its own rank in it and its context id. The collective layer uses
+// context+1 through Collective so that its traffic never matches user
+// messages.
+type Comm struct {
+	ep      *Endpoint
+	context uint32
+	ranks   []int // communicator rank -> world rank
+	rank    int
+}
+
+// Rank is the calling rank's rank in the communicator.
+func (c *Comm) Rank() int { return c.rank }
+
+// Size is the number of ranks in the communicator.
+func (c *Comm) Size() int { return len(c.ranks) }
+
+// Endpoint is the owning rank's endpoint.
+func (c *Comm) Endpoint() *Endpoint { return c.ep }
+
+// Context is the point-to-point context id.
+func (c *Comm) Context() uint32 { return c.context }
+
+// WorldRank maps a communicator rank to its world rank.
+func (c *Comm) WorldRank(r int) int { return c.ranks[r] }
+
+// Collective returns the shadow of c used for collective traffic: same
+// group, context id one higher.
+func (c *Comm) Collective() *Comm {
+	s := *c
+	s.context = c.context + 1
+	return &s
+}
+
+func (c *Comm) checkPeer(op string, r int, wildcard bool) error {
+	if r == ProcNull || (wildcard && r == AnySource) {
+		return nil
+	}
+	if r < 0 || r >= len(c.ranks) {
+		return Errorf(ErrRank, "invalid %s rank %d (communicator size %d)", op, r, len(c.ranks))
+	}
+	return nil
+}
+
+// Isend starts sending buf to rank dest with tag. buf must stay unchanged
+// until the request completes. A standard-mode send of at most EagerLimit
+// bytes completes at once (the data is buffered if no receive is posted);
+// larger ones and synchronous sends complete when the receiver has taken
+// the data.
+func (c *Comm) Isend(ctx context.Context, buf []byte, dest, tag int, mode SendMode) (*Request, error) {
+	if err := c.checkPeer("destination", dest, false); err != nil {
+		return nil, err
+	}
+	if tag < 0 {
+		return nil, Errorf(ErrTag, "invalid tag %d (tags must be non-negative)", tag)
+	}
+	e := c.ep
+	if dest == ProcNull {
+		return e.completedRequest(KindSend, Status{Source: ProcNull, Tag: AnyTag}), nil
+	}
+	req := &Request{Kind: KindSend, owner: e}
+	m := &Message{Envelope: Envelope{Context: c.context, Source: c.rank, Tag: tag}}
+	switch {
+	case mode == ModeBuffered:
+		if err := e.bsend.reserve(len(buf)); err != nil {
+			return nil, err
+		}
+		data := e.world.eager.get(len(buf))
+		copy(data, buf)
+		m.Data = data
+		n := len(buf)
+		m.Taken = func() { e.world.eager.put(data); e.bsend.release(n); e.waker.wake() }
+		req.status = Status{}
+		req.done.Store(true)
+	case mode == ModeSync || len(buf) > EagerLimit:
+		m.Data = buf
+		m.Taken = func() { req.complete(Status{}) }
+	default:
+		// Eager: the receiver copies from the sender's buffer if it is
+		// already waiting (Taken runs before Deliver returns), otherwise
+		// the transport below sees a message whose data we copy now.
+		m.Data = buf
+		m.Taken = func() { req.complete(Status{}) }
+		e.eagerDeliver(ctx, c.ranks[dest], m, req)
+		return req, nil
+	}
+	if err := e.world.transport.Deliver(ctx, c.ranks[dest], m); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// eagerDeliver delivers a small message. If the destination has a matching
+// receive posted, the data moves once, sender to receiver. Otherwise the
+// message is queued with a private copy so the send completes at once.
+func (e *Endpoint) eagerDeliver(ctx context.Context, dst int, m *Message, req *Request) {
+	if local := e.world.endpoints[dst]; local != nil {
+		local.mu.Lock()
+		for i, r := range local.posted {
+			if matches(r.context, r.source, r.tag, m.Envelope) {
+				local.posted = append(local.posted[:i], local.posted[i+1:]...)
+				local.mu.Unlock()
+				deliver(r, m)
+				return
+			}
+		}
+		data := e.world.eager.get(len(m.Data))
+		copy(data, m.Data)
+		m.Data = data
+		m.Taken = func() { e.world.eager.put(data) }
+		local.unexpected = append(local.unexpected, m)
+		local.mu.Unlock()
+		local.waker.wake()
+		req.status = Status{}
+		req.done.Store(true)
+		return
+	}
+	// Remote destination: the transport copies the data out before
+	// returning, so the send is complete afterwards.
+	m.Taken = nil
+	if err := e.world.transport.Deliver(ctx, dst, m); err != nil {
+		req.status = Status{Err: err}
+	}
+	req.done.Store(true)
+}
+
+// Irecv posts a receive into buf from source (or AnySource) with tag (or
+// AnyTag).
+func (c *Comm) Irecv(buf []byte, source, tag int) (*Request, error) {
+	if err := c.checkPeer("source", source, true); err != nil {
+		return nil, err
+	}
+	if tag < 0 && tag != AnyTag {
+		return nil, Errorf(ErrTag, "invalid tag %d (tags must be non-negative or MPI_ANY_TAG)", tag)
+	}
+	e := c.ep
+	if source == ProcNull {
+		return e.completedRequest(KindRecv, Status{Source: ProcNull, Tag: AnyTag}), nil
+	}
+	r := &Request{Kind: KindRecv, owner: e, context: c.context, source: source, tag: tag, buf: buf}
+	e.post(r)
+	return r, nil
+}
+
+// Send is Isend followed by Wait.
+func (c *Comm) Send(ctx context.Context, buf []byte, dest, tag int, mode SendMode) error {
+	r, err := c.Isend(ctx, buf, dest, tag, mode)
+	if err != nil {
+		return err
+	}
+	st, err := c.ep.Wait(ctx, r)
+	if err != nil {
+		return err
+	}
+	return st.Err
+}
+
+// Recv is Irecv followed by Wait. A truncated message is reported both in
+// the status and as the error.
+func (c *Comm) Recv(ctx context.Context, buf []byte, source, tag int) (Status, error) {
+	r, err := c.Irecv(buf, source, tag)
+	if err != nil {
+		return Status{}, err
+	}
+	st, err := c.ep.Wait(ctx, r)
+	if err != nil {
+		return st, err
+	}
+	return st, st.Err
+}
+
+// Iprobe reports whether a message matching (source, tag) is waiting, and
+// its status, without receiving it.
+func (c *Comm) Iprobe(source, tag int) (Status, bool, error) {
+	if err := c.checkPeer("source", source, true); err != nil {
+		return Status{}, false, err
+	}
+	if source == ProcNull {
+		return Status{Source: ProcNull, Tag: AnyTag}, true, nil
+	}
+	st, ok := c.ep.probe(c.context, source, tag)
+	return st, ok, nil
+}
+
+// Probe blocks until a message matching (source, tag) is waiting.
+func (c *Comm) Probe(ctx context.Context, source, tag int) (Status, error) {
+	var st Status
+	var found bool
+	var perr error
+	err := c.ep.WaitFor(ctx, func() bool {
+		st, found, perr = c.Iprobe(source, tag)
+		return found || perr != nil
+	})
+	if err != nil {
+		return Status{}, err
+	}
+	return st, perr
+}

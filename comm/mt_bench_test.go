@@ -1,0 +1,62 @@
+package comm_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/wasmpi/wasmpi/comm"
+)
+
+// mtPingPong runs b.N round trips of a size-byte message between two ranks,
+// each a goroutine doing blocking Send and Recv. One op is one round trip
+// (two messages), so SetBytes(2*size) makes MB/s the usual ping-pong
+// bandwidth (size / half round trip); the half-round-trip latency is
+// reported as ns/msg.
+func mtPingPong(b *testing.B, size int) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w, err := comm.NewWorld(ctx, 2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Stop(nil)
+	c := mtComms(b, w, 0)
+	ctx = w.Context()
+	out := make([]byte, size)
+	in := make([]byte, size)
+	echoOut := make([]byte, size)
+	echoIn := make([]byte, size)
+	done := make(chan error, 1)
+	go func() {
+		for i := 0; i < b.N; i++ {
+			if _, err := c[1].Recv(ctx, echoIn, 0, 0); err != nil {
+				done <- err
+				return
+			}
+			if err := c[1].Send(ctx, echoOut, 0, 0, comm.ModeStandard); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	b.SetBytes(int64(2 * size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := c[0].Send(ctx, out, 1, 0, comm.ModeStandard); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c[0].Recv(ctx, in, 1, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(2*b.N), "ns/msg")
+}
+
+func BenchmarkPingPong8B(b *testing.B)   { mtPingPong(b, 8) }
+func BenchmarkPingPong1MiB(b *testing.B) { mtPingPong(b, 1<<20) }

@@ -1,0 +1,84 @@
+package comm
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Spin budgets for waiting. A waiter first polls (cheap when the peer runs
+// on another core and answers within a microsecond), then yields its
+// processor a few times, then parks without using any CPU until woken.
+const (
+	spinPolls  = 2000
+	spinYields = 20
+)
+
+// waker lets the goroutines of one rank sleep until something they might be
+// waiting for has happened. Completing a request wakes its owner.
+type waker struct {
+	sleepers atomic.Int32
+	mu       sync.Mutex
+	cond     sync.Cond
+	epoch    uint64 // guarded by mu; bumped by every wake seen by sleepers
+}
+
+func newWaker() *waker {
+	w := &waker{}
+	w.cond.L = &w.mu
+	return w
+}
+
+// wake rouses every sleeping goroutine of the rank. It is cheap when nobody sleeps.
+func (w *waker) wake() {
+	if w.sleepers.Load() == 0 {
+		return
+	}
+	w.mu.Lock()
+	w.epoch++
+	w.cond.Broadcast()
+	w.mu.Unlock()
+}
+
+// waitUntil blocks until ready returns true or ctx is done. ready must be
+// safe to call from any goroutine and must not block.
+func (w *waker) waitUntil(ctx context.Context, ready func() bool) error {
+	for i := 0; i < spinPolls; i++ {
+		if ready() {
+			return nil
+		}
+	}
+	for i := 0; i < spinYields; i++ {
+		runtime.Gosched()
+		if ready() {
+			return nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() {
+		w.mu.Lock()
+		w.epoch++
+		w.cond.Broadcast()
+		w.mu.Unlock()
+	})
+	defer stop()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.sleepers.Add(1)
+	defer w.sleepers.Add(-1)
+	for {
+		// sleepers is raised before this check, so a completion that
+		// happens after the check sees a sleeper and broadcasts; it takes
+		// mu to do so, and we hold mu until cond.Wait releases it.
+		if ready() {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		w.cond.Wait()
+	}
+}

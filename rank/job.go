@@ -1,0 +1,414 @@
+package rank
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/wasmpi/wasmpi/comm"
+)
+
+// Config describes one job: a module and how to run it.
+type Config struct {
+	// Module is the compiled WebAssembly binary; Name is used in messages
+	// and as argv[0].
+	Module []byte
+	Name   string
+	// Ranks is the number of ranks (at least 1).
+	Ranks int
+	// Args are the program arguments after argv[0].
+	Args []string
+	// Env is the environment each rank sees, as KEY=VALUE strings.
+	Env []string
+	// Dir is the host directory the guest sees as its working directory
+	// (mounted at "/"). Empty means no file system access.
+	Dir string
+	// Stdout and Stderr return the writers for one rank's output. Nil
+	// functions discard output.
+	Stdout, Stderr func(rank int) io.Writer
+	// Stdin is given to rank 0; other ranks read an empty stdin.
+	Stdin io.Reader
+	// MemoryLimitPages caps each rank's linear memory (64 KiB pages);
+	// 0 keeps the module's own maximum (at most 4 GiB).
+	MemoryLimitPages uint32
+	// CacheDir holds compiled modules across runs; empty disables the cache.
+	CacheDir string
+	// StopGrace is how long Run waits for ranks that are still computing
+	// after the job has failed or been aborted; they cannot be interrupted
+	// until they next call MPI. Zero means 2 seconds.
+	StopGrace time.Duration
+	// Hostname is what MPI_Get_processor_name and gethostname report.
+	Hostname string
+}
+
+// Outcome is how one rank ended.
+type Outcome struct {
+	Rank     int
+	ExitCode int
+	// Err explains a failure: a trap, an MPI error, an abort, or the job
+	// stopping because another rank failed. Nil for a clean exit.
+	Err error
+	// Finished is false if the rank was still running when Run returned.
+	Finished bool
+}
+
+// Result is the outcome of a job.
+type Result struct {
+	// ExitCode is 0 when every rank succeeded, the abort code after
+	// MPI_Abort, and otherwise the exit code of the first rank that failed.
+	ExitCode int
+	// Failure describes the first failure, nil on success.
+	Failure *Failure
+	Ranks   []Outcome
+}
+
+// Failure is the first thing that went wrong in a job.
+type Failure struct {
+	Rank     int
+	ExitCode int
+	Err      error
+}
+
+func (f *Failure) Error() string { return fmt.Sprintf("rank %d: %v", f.Rank, f.Err) }
+
+// Summary is a one-line account of which ranks failed and why.
+func (r *Result) Summary() string {
+	if r.Failure == nil {
+		return ""
+	}
+	var failed, stopped, running []int
+	for _, o := range r.Ranks {
+		switch {
+		case !o.Finished:
+			running = append(running, o.Rank)
+		case errors.Is(o.Err, errStoppedByJob):
+			stopped = append(stopped, o.Rank)
+		case o.Err != nil || o.ExitCode != 0:
+			failed = append(failed, o.Rank)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "job failed: rank %d exited with status %d", r.Failure.Rank, r.Failure.ExitCode)
+	if len(failed) > 1 {
+		fmt.Fprintf(&b, "; ranks that failed: %s", rankList(failed))
+	}
+	if len(stopped) > 0 {
+		fmt.Fprintf(&b, "; stopped: %s", rankList(stopped))
+	}
+	if len(running) > 0 {
+		fmt.Fprintf(&b, "; still computing, abandoned: %s", rankList(running))
+	}
+	return b.String()
+}
+
+func rankList(rs []int) string {
+	sort.Ints(rs)
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = fmt.Sprint(r)
+	}
+	return strings.Join(parts, ",")
+}
+
+// errStoppedByJob marks ranks that ended because the job stopped.
+var errStoppedByJob = errors.New("stopped because the job ended")
+
+// Job is a compiled module ready to run as a number of ranks.
+type Job struct {
+	cfg      Config
+	runtime  wazero.Runtime
+	compiled wazero.CompiledModule
+	cache    wazero.CompilationCache
+}
+
+// Compile compiles the module and checks that everything it imports is
+// provided. Nothing runs yet. The caller must Close the job.
+func Compile(ctx context.Context, cfg Config) (*Job, error) {
+	if cfg.Ranks < 1 {
+		return nil, fmt.Errorf("the number of ranks must be at least 1, got %d", cfg.Ranks)
+	}
+	if cfg.Name == "" {
+		cfg.Name = "main.wasm"
+	}
+	rc := wazero.NewRuntimeConfigCompiler().
+		WithCoreFeatures(api.CoreFeaturesV2).
+		WithDebugInfoEnabled(true)
+	if cfg.MemoryLimitPages > 0 {
+		rc = rc.WithMemoryLimitPages(cfg.MemoryLimitPages)
+	}
+	j := &Job{cfg: cfg}
+	if cfg.CacheDir != "" {
+		if err := os.MkdirAll(cfg.CacheDir, 0o755); err == nil {
+			if c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir); err == nil {
+				j.cache = c
+				rc = rc.WithCompilationCache(c)
+			}
+		}
+	}
+	j.runtime = wazero.NewRuntimeWithConfig(ctx, rc)
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, j.runtime); err != nil {
+		j.Close(ctx)
+		return nil, fmt.Errorf("setting up WASI: %w", err)
+	}
+	if err := instantiateHostModule(ctx, j.runtime); err != nil {
+		j.Close(ctx)
+		return nil, fmt.Errorf("setting up the mpi host module: %w", err)
+	}
+	compiled, err := j.runtime.CompileModule(ctx, cfg.Module)
+	if err != nil {
+		j.Close(ctx)
+		return nil, fmt.Errorf("%s is not a valid WebAssembly module: %w", cfg.Name, err)
+	}
+	j.compiled = compiled
+	if err := j.checkImports(); err != nil {
+		j.Close(ctx)
+		return nil, err
+	}
+	if _, ok := compiled.ExportedFunctions()["_start"]; !ok {
+		j.Close(ctx)
+		return nil, fmt.Errorf("%s has no _start function: build it as a WASI command (mpicc does)", cfg.Name)
+	}
+	return j, nil
+}
+
+// Close releases the runtime and the compiled module.
+func (j *Job) Close(ctx context.Context) {
+	if j.runtime != nil {
+		_ = j.runtime.Close(ctx)
+	}
+	if j.cache != nil {
+		_ = j.cache.Close(ctx)
+	}
+}
+
+// MissingImportsError lists every function a module imports that the
+// runtime does not provide.
+type MissingImportsError struct {
+	Module  string
+	Missing []string // e.g. "MPI_Win_create is not supported yet"
+}
+
+func (e *MissingImportsError) Error() string {
+	return fmt.Sprintf("%s cannot run: it uses %d function(s) that wasmpi does not provide:\n  %s",
+		e.Module, len(e.Missing), strings.Join(e.Missing, "\n  "))
+}
+
+func (j *Job) checkImports() error {
+	var missing []string
+	wasi := j.runtime.Module(wasi_snapshot_preview1.ModuleName).ExportedFunctionDefinitions()
+	for _, f := range j.compiled.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		switch mod {
+		case hostModuleName:
+			if !providesMPI(name) {
+				missing = append(missing, fmt.Sprintf("%s is not supported yet", name))
+			}
+		case wasi_snapshot_preview1.ModuleName:
+			if _, ok := wasi[name]; !ok {
+				missing = append(missing, fmt.Sprintf("WASI function %s is not provided", name))
+			}
+		default:
+			missing = append(missing, fmt.Sprintf("%s.%s is not provided (only the %q and %q modules are)", mod, name, hostModuleName, wasi_snapshot_preview1.ModuleName))
+		}
+	}
+	for _, m := range j.compiled.ImportedMemories() {
+		mod, name, _ := m.Import()
+		missing = append(missing, fmt.Sprintf("imported memory %s.%s is not supported yet (shared memory is the OpenMP issue)", mod, name))
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return &MissingImportsError{Module: j.cfg.Name, Missing: missing}
+	}
+	return nil
+}
+
+// Run starts every rank and waits for the job to end. ctx cancels the job
+// (for example on Ctrl-C): blocked ranks return at once, computing ranks at
+// their next MPI call.
+func (j *Job) Run(ctx context.Context) (*Result, error) {
+	cfg := j.cfg
+	ctx = experimental.WithMemoryAllocator(ctx, memoryAllocator{})
+	world, err := comm.NewWorld(ctx, cfg.Ranks)
+	if err != nil {
+		return nil, err
+	}
+	defer world.Stop(nil)
+	js := &jobState{cfg: &cfg, world: world, start: time.Now()}
+
+	ranks := make([]*rankState, cfg.Ranks)
+	for i := range ranks {
+		r, err := j.instantiate(ctx, js, i)
+		if err != nil {
+			world.Stop(err)
+			for _, r := range ranks[:i] {
+				_ = r.mod.Close(ctx)
+			}
+			return nil, err
+		}
+		ranks[i] = r
+	}
+
+	outcomes := make([]Outcome, cfg.Ranks)
+	for i := range outcomes {
+		outcomes[i].Rank = i
+	}
+	var mu sync.Mutex
+	done := make(chan int, cfg.Ranks)
+	for i, r := range ranks {
+		go func() {
+			o := r.run(ctx)
+			mu.Lock()
+			outcomes[i] = o
+			mu.Unlock()
+			done <- i
+		}()
+	}
+
+	grace := cfg.StopGrace
+	if grace == 0 {
+		grace = 2 * time.Second
+	}
+	var deadline <-chan time.Time
+	remaining := cfg.Ranks
+	for remaining > 0 {
+		select {
+		case <-done:
+			remaining--
+		case <-world.Context().Done():
+			if deadline == nil {
+				deadline = time.After(grace)
+			}
+			select {
+			case <-done:
+				remaining--
+			case <-deadline:
+				remaining = 0
+			}
+		}
+	}
+	world.Stop(nil)
+
+	mu.Lock()
+	defer mu.Unlock()
+	res := &Result{Ranks: append([]Outcome(nil), outcomes...)}
+	if f := js.failure(); f != nil {
+		res.Failure = f
+		res.ExitCode = f.ExitCode
+	}
+	if res.Failure == nil && ctx.Err() != nil {
+		res.Failure = &Failure{Rank: -1, ExitCode: 130, Err: context.Cause(ctx)}
+		res.ExitCode = 130
+	}
+	return res, nil
+}
+
+// instantiate creates rank i's instance without running it.
+func (j *Job) instantiate(ctx context.Context, js *jobState, i int) (*rankState, error) {
+	cfg := js.cfg
+	r := newRankState(js, i)
+	mc := wazero.NewModuleConfig().
+		WithName(fmt.Sprintf("rank%d", i)).
+		WithStartFunctions().
+		WithArgs(append([]string{cfg.Name}, cfg.Args...)...).
+		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
+		WithRandSource(rand.Reader)
+	for _, kv := range cfg.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		mc = mc.WithEnv(k, v)
+	}
+	mc = mc.WithEnv("OMPI_COMM_WORLD_RANK", fmt.Sprint(i)).
+		WithEnv("OMPI_COMM_WORLD_SIZE", fmt.Sprint(cfg.Ranks)).
+		WithEnv("PMI_RANK", fmt.Sprint(i)).
+		WithEnv("PMI_SIZE", fmt.Sprint(cfg.Ranks)).
+		WithEnv("WASMPI_HOSTNAME", js.hostname()).
+		WithEnv("WASMPI_NPROCS", fmt.Sprint(hostProcs()))
+	if cfg.Stdout != nil {
+		mc = mc.WithStdout(cfg.Stdout(i))
+	}
+	if cfg.Stderr != nil {
+		mc = mc.WithStderr(cfg.Stderr(i))
+	}
+	if cfg.Stdin != nil && i == 0 {
+		mc = mc.WithStdin(cfg.Stdin)
+	}
+	if cfg.Dir != "" {
+		abs, err := filepath.Abs(cfg.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("working directory %q: %w", cfg.Dir, err)
+		}
+		mc = mc.WithFSConfig(wazero.NewFSConfig().WithDirMount(abs, "/"))
+	}
+	mod, err := j.runtime.InstantiateModule(ctx, j.compiled, mc)
+	if err != nil {
+		return nil, fmt.Errorf("rank %d: instantiating %s: %w", i, cfg.Name, err)
+	}
+	r.mod = mod
+	return r, nil
+}
+
+// run executes the rank's _start and classifies how it ended.
+func (r *rankState) run(ctx context.Context) (o Outcome) {
+	o = Outcome{Rank: r.rank, Finished: true}
+	ctx = withRank(ctx, r)
+	_, err := r.mod.ExportedFunction("_start").Call(ctx)
+	_ = r.mod.Close(context.Background())
+	code, cause := r.classify(err)
+	o.ExitCode, o.Err = code, cause
+	return o
+}
+
+// classify turns the error from _start into an exit code and a reason, and
+// records a failure with the job.
+func (r *rankState) classify(err error) (int, error) {
+	js := r.job
+	var exit *sys.ExitError
+	var stop *rankStop
+	switch {
+	case errors.As(err, &stop):
+		if stop.byJob {
+			return stop.code, errStoppedByJob
+		}
+		js.fail(r.rank, stop.code, stop.err)
+		return stop.code, stop.err
+	case err == nil || (errors.As(err, &exit) && exit.ExitCode() == 0):
+		if r.initialized.Load() && !r.finalized.Load() {
+			e := fmt.Errorf("exited without calling MPI_Finalize")
+			js.fail(r.rank, 1, e)
+			return 1, e
+		}
+		return 0, nil
+	case errors.As(err, &exit):
+		code := int(exit.ExitCode())
+		e := fmt.Errorf("exited with status %d", code)
+		js.fail(r.rank, code, e)
+		return code, e
+	default:
+		e := fmt.Errorf("trapped: %w", err)
+		js.fail(r.rank, 1, e)
+		return 1, e
+	}
+}
+
+// Run compiles and runs a job in one step.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	j, err := Compile(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer j.Close(ctx)
+	return j.Run(ctx)
+}

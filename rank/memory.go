@@ -1,0 +1,61 @@
+package rank
+
+import (
+	"fmt"
+
+	"github.com/tetratelabs/wazero/experimental"
+	"golang.org/x/sys/unix"
+)
+
+const wasmPageSize = 65536
+
+// reservedMemory is a linear memory whose address range is reserved at the
+// maximum size when it is created. Growing it commits more of the range, so
+// its base address never changes and views handed to other goroutines stay
+// valid. Untouched pages cost no physical memory.
+type reservedMemory struct {
+	mapping []byte // the whole reservation
+	size    uint64 // bytes currently usable
+}
+
+// memoryAllocator implements experimental.MemoryAllocator with reservedMemory.
+type memoryAllocator struct{}
+
+func (memoryAllocator) Allocate(cap, max uint64) experimental.LinearMemory {
+	if max == 0 {
+		max = wasmPageSize
+	}
+	b, err := unix.Mmap(-1, 0, int(max), unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANON|unix.MAP_NORESERVE)
+	if err != nil {
+		// wazero treats a nil buffer from Reallocate as a failed grow; a
+		// failed reservation surfaces the same way on first use.
+		return &reservedMemory{}
+	}
+	return &reservedMemory{mapping: b}
+}
+
+func (m *reservedMemory) Reallocate(size uint64) []byte {
+	if size > uint64(len(m.mapping)) {
+		return nil
+	}
+	if size > m.size {
+		// Commit whole host pages; wasm pages are 64 KiB multiples anyway.
+		if err := unix.Mprotect(m.mapping[m.size:size], unix.PROT_READ|unix.PROT_WRITE); err != nil {
+			return nil
+		}
+		m.size = size
+	}
+	return m.mapping[:size:size]
+}
+
+func (m *reservedMemory) Free() {
+	if m.mapping != nil {
+		_ = unix.Munmap(m.mapping)
+		m.mapping = nil
+		m.size = 0
+	}
+}
+
+func (m *reservedMemory) String() string {
+	return fmt.Sprintf("reserved memory %d/%d bytes", m.size, len(m.mapping))
+}

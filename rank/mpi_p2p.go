@@ -1,0 +1,648 @@
+package rank
+
+import (
+	"github.com/wasmpi/wasmpi/comm"
+	"github.com/wasmpi/wasmpi/rank/abi"
+)
+
+// firstRequestHandle is the first handle value given to a request; it is
+// far from every predefined handle so a stale or garbage handle is caught.
+const firstRequestHandle = 0x10000
+
+// requestState is a request handle of one rank.
+type requestState struct {
+	req *comm.Request
+	// release, if set, runs once when the request is completed through a
+	// Wait or Test (e.g. freeing a temporary buffer).
+	release func()
+}
+
+func (r *rankState) addRequest(req *comm.Request) uint32 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for {
+		h := r.nextReq
+		r.nextReq++
+		if r.nextReq == 0 {
+			r.nextReq = firstRequestHandle
+		}
+		if _, used := r.requests[h]; !used && h >= firstRequestHandle {
+			r.requests[h] = &requestState{req: req}
+			return h
+		}
+	}
+}
+
+func (r *rankState) lookupRequest(h uint32) (*requestState, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rs := r.requests[h]
+	if rs == nil {
+		return nil, comm.Errorf(comm.ErrRequest, "invalid request handle %#x", h)
+	}
+	return rs, nil
+}
+
+func (r *rankState) dropRequest(h uint32) {
+	r.mu.Lock()
+	delete(r.requests, h)
+	r.mu.Unlock()
+}
+
+// sendMode is the comm mode of each send flavour.
+func sendFunc(name string, mode comm.SendMode) mpiFunc {
+	// (buf, count, datatype, dest, tag, comm)
+	return mpiFunc{name: name, params: params(6), fn: func(c *call) error {
+		cs, err := c.comm(c.u32(5))
+		if err != nil {
+			return err
+		}
+		buf, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer")
+		if err != nil {
+			return err
+		}
+		return cs.c.Send(c.ctx, buf, peer(c.int(3)), c.int(4), mode)
+	}}
+}
+
+func isendFunc(name string, mode comm.SendMode) mpiFunc {
+	// (buf, count, datatype, dest, tag, comm, request*)
+	return mpiFunc{name: name, params: params(7), fn: func(c *call) error {
+		cs, err := c.comm(c.u32(5))
+		if err != nil {
+			return err
+		}
+		if _, err := c.out(c.u32(6), 4, "request"); err != nil {
+			return err
+		}
+		buf, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer")
+		if err != nil {
+			return err
+		}
+		req, err := cs.c.Isend(c.ctx, buf, peer(c.int(3)), c.int(4), mode)
+		if err != nil {
+			return err
+		}
+		return c.putI32(c.u32(6), int32(c.r.addRequest(req)), "request")
+	}}
+}
+
+func p2pFunctions() []mpiFunc {
+	return []mpiFunc{
+		sendFunc("MPI_Send", comm.ModeStandard),
+		sendFunc("MPI_Ssend", comm.ModeSync),
+		sendFunc("MPI_Rsend", comm.ModeReady),
+		sendFunc("MPI_Bsend", comm.ModeBuffered),
+		isendFunc("MPI_Isend", comm.ModeStandard),
+		isendFunc("MPI_Issend", comm.ModeSync),
+		isendFunc("MPI_Irsend", comm.ModeReady),
+		isendFunc("MPI_Ibsend", comm.ModeBuffered),
+		{name: "MPI_Buffer_attach", params: params(2), fn: func(c *call) error {
+			size := c.int(1)
+			if _, err := c.view(c.u32(0), size, "buffer"); err != nil {
+				return err
+			}
+			if err := c.r.ep.AttachBuffer(size); err != nil {
+				return err
+			}
+			c.r.mu.Lock()
+			c.r.bsendAddr, c.r.bsendSize = c.u32(0), uint32(size)
+			c.r.mu.Unlock()
+			return nil
+		}},
+		{name: "MPI_Buffer_detach", params: params(2), fn: func(c *call) error {
+			// (void *buffer_addr, int *size): buffer_addr receives the
+			// address given to MPI_Buffer_attach.
+			if _, err := c.out(c.u32(0), 4, "buffer address"); err != nil {
+				return err
+			}
+			if _, err := c.out(c.u32(1), 4, "size"); err != nil {
+				return err
+			}
+			size, err := c.r.ep.DetachBuffer(c.ctx)
+			if err != nil {
+				return err
+			}
+			c.r.mu.Lock()
+			addr := c.r.bsendAddr
+			c.r.bsendAddr, c.r.bsendSize = 0, 0
+			c.r.mu.Unlock()
+			if err := c.putI32(c.u32(0), int32(addr), "buffer address"); err != nil {
+				return err
+			}
+			return c.putI32(c.u32(1), int32(size), "size")
+		}},
+		{name: "MPI_Recv", params: params(7), fn: func(c *call) error {
+			// (buf, count, datatype, source, tag, comm, status*)
+			cs, err := c.comm(c.u32(5))
+			if err != nil {
+				return err
+			}
+			buf, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "receive buffer")
+			if err != nil {
+				return err
+			}
+			st, err := cs.c.Recv(c.ctx, buf, peer(c.int(3)), tagIn(c.int(4)))
+			if perr := c.putStatus(c.u32(6), st, false); perr != nil && err == nil {
+				err = perr
+			}
+			return err
+		}},
+		{name: "MPI_Irecv", params: params(7), fn: func(c *call) error {
+			cs, err := c.comm(c.u32(5))
+			if err != nil {
+				return err
+			}
+			if _, err := c.out(c.u32(6), 4, "request"); err != nil {
+				return err
+			}
+			buf, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "receive buffer")
+			if err != nil {
+				return err
+			}
+			req, err := cs.c.Irecv(buf, peer(c.int(3)), tagIn(c.int(4)))
+			if err != nil {
+				return err
+			}
+			return c.putI32(c.u32(6), int32(c.r.addRequest(req)), "request")
+		}},
+		{name: "MPI_Sendrecv", params: params(12), fn: func(c *call) error {
+			// (sbuf, scount, stype, dest, stag, rbuf, rcount, rtype, source, rtag, comm, status*)
+			cs, err := c.comm(c.u32(10))
+			if err != nil {
+				return err
+			}
+			sbuf, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer")
+			if err != nil {
+				return err
+			}
+			rbuf, _, err := c.buffer(c.u32(5), c.int(6), c.u32(7), "receive buffer")
+			if err != nil {
+				return err
+			}
+			return sendrecv(c, cs.c, sbuf, peer(c.int(3)), c.int(4), rbuf, peer(c.int(8)), tagIn(c.int(9)), c.u32(11))
+		}},
+		{name: "MPI_Sendrecv_replace", params: params(9), fn: func(c *call) error {
+			// (buf, count, type, dest, stag, source, rtag, comm, status*)
+			cs, err := c.comm(c.u32(7))
+			if err != nil {
+				return err
+			}
+			buf, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "buffer")
+			if err != nil {
+				return err
+			}
+			out := append([]byte(nil), buf...)
+			return sendrecv(c, cs.c, out, peer(c.int(3)), c.int(4), buf, peer(c.int(5)), tagIn(c.int(6)), c.u32(8))
+		}},
+		{name: "MPI_Wait", params: params(2), fn: func(c *call) error {
+			return c.wait(c.u32(0), c.u32(1))
+		}},
+		{name: "MPI_Test", params: params(3), fn: func(c *call) error {
+			return c.test(c.u32(0), c.u32(1), c.u32(2))
+		}},
+		{name: "MPI_Waitall", params: params(3), fn: func(c *call) error {
+			return c.waitall(c.int(0), c.u32(1), c.u32(2))
+		}},
+		{name: "MPI_Testall", params: params(4), fn: func(c *call) error {
+			return c.testall(c.int(0), c.u32(1), c.u32(2), c.u32(3))
+		}},
+		{name: "MPI_Waitany", params: params(4), fn: func(c *call) error {
+			return c.waitany(c.int(0), c.u32(1), c.u32(2), 0, c.u32(3), true)
+		}},
+		{name: "MPI_Testany", params: params(5), fn: func(c *call) error {
+			return c.waitany(c.int(0), c.u32(1), c.u32(2), c.u32(3), c.u32(4), false)
+		}},
+		{name: "MPI_Waitsome", params: params(5), fn: func(c *call) error {
+			return c.waitsome(c.int(0), c.u32(1), c.u32(2), c.u32(3), c.u32(4), true)
+		}},
+		{name: "MPI_Testsome", params: params(5), fn: func(c *call) error {
+			return c.waitsome(c.int(0), c.u32(1), c.u32(2), c.u32(3), c.u32(4), false)
+		}},
+		{name: "MPI_Request_free", params: params(1), fn: func(c *call) error {
+			p := c.u32(0)
+			h, err := c.getI32(p, "request")
+			if err != nil {
+				return err
+			}
+			if uint32(h) == abi.RequestNull {
+				return comm.Errorf(comm.ErrRequest, "MPI_REQUEST_NULL cannot be freed")
+			}
+			if _, err := c.r.lookupRequest(uint32(h)); err != nil {
+				return err
+			}
+			// The operation goes on; only the handle goes away.
+			c.r.dropRequest(uint32(h))
+			return c.putI32(p, int32(abi.RequestNull), "request")
+		}},
+		{name: "MPI_Cancel", params: params(1), fn: func(c *call) error {
+			h, err := c.getI32(c.u32(0), "request")
+			if err != nil {
+				return err
+			}
+			rs, err := c.r.lookupRequest(uint32(h))
+			if err != nil {
+				return err
+			}
+			c.r.ep.Cancel(rs.req)
+			return nil
+		}},
+		{name: "MPI_Test_cancelled", params: params(2), fn: func(c *call) error {
+			b, err := c.view(c.u32(0), abi.StatusSize, "status")
+			if err != nil {
+				return err
+			}
+			_ = b
+			v, _ := c.mem.ReadUint32Le(c.u32(0) + statusCancelled)
+			return c.putI32(c.u32(1), boolInt(v != 0), "flag")
+		}},
+		{name: "MPI_Probe", params: params(4), fn: func(c *call) error {
+			cs, err := c.comm(c.u32(2))
+			if err != nil {
+				return err
+			}
+			st, err := cs.c.Probe(c.ctx, peer(c.int(0)), tagIn(c.int(1)))
+			if err != nil {
+				return err
+			}
+			return c.putStatus(c.u32(3), st, false)
+		}},
+		{name: "MPI_Iprobe", params: params(5), fn: func(c *call) error {
+			cs, err := c.comm(c.u32(2))
+			if err != nil {
+				return err
+			}
+			st, ok, err := cs.c.Iprobe(peer(c.int(0)), tagIn(c.int(1)))
+			if err != nil {
+				return err
+			}
+			if err := c.putI32(c.u32(3), boolInt(ok), "flag"); err != nil {
+				return err
+			}
+			if ok {
+				return c.putStatus(c.u32(4), st, false)
+			}
+			return nil
+		}},
+		{name: "MPI_Get_count", params: params(3), fn: func(c *call) error {
+			return c.getCount(c.u32(0), c.u32(1), c.u32(2))
+		}},
+		{name: "MPI_Get_elements", params: params(3), fn: func(c *call) error {
+			return c.getCount(c.u32(0), c.u32(1), c.u32(2))
+		}},
+		{name: "MPI_Get_elements_x", params: params(3), fn: func(c *call) error {
+			n, err := c.statusCount(c.u32(0), c.u32(1))
+			if err != nil {
+				return err
+			}
+			return c.putI64(c.u32(2), n, "count")
+		}},
+		{name: "MPI_Type_size", params: params(2), fn: func(c *call) error {
+			t, err := c.datatype(c.u32(0))
+			if err != nil {
+				return err
+			}
+			return c.putI32(c.u32(1), int32(t.Size()), "size")
+		}},
+		{name: "MPI_Type_size_x", params: params(2), fn: func(c *call) error {
+			t, err := c.datatype(c.u32(0))
+			if err != nil {
+				return err
+			}
+			return c.putI64(c.u32(1), int64(t.Size()), "size")
+		}},
+	}
+}
+
+func sendrecv(c *call, cm *comm.Comm, sbuf []byte, dest, stag int, rbuf []byte, source, rtag int, status uint32) error {
+	rreq, err := cm.Irecv(rbuf, source, rtag)
+	if err != nil {
+		return err
+	}
+	sreq, err := cm.Isend(c.ctx, sbuf, dest, stag, comm.ModeStandard)
+	if err != nil {
+		c.r.ep.Cancel(rreq)
+		return err
+	}
+	if _, err := c.r.ep.Wait(c.ctx, sreq); err != nil {
+		return err
+	}
+	st, err := c.r.ep.Wait(c.ctx, rreq)
+	if err != nil {
+		return err
+	}
+	if err := c.putStatus(status, st, false); err != nil {
+		return err
+	}
+	return st.Err
+}
+
+// statusCount is the number of whole elements of datatype dt that the
+// status describes, or MPI_UNDEFINED.
+func (c *call) statusCount(sp, dt uint32) (int64, error) {
+	if _, err := c.view(sp, abi.StatusSize, "status"); err != nil {
+		return 0, err
+	}
+	if sp == 0 {
+		return 0, comm.Errorf(comm.ErrArg, "status is MPI_STATUS_IGNORE")
+	}
+	t, err := c.datatype(dt)
+	if err != nil {
+		return 0, err
+	}
+	bytes, _ := c.mem.ReadUint64Le(sp + statusCountLo)
+	size := int64(t.Size())
+	if size == 0 {
+		return 0, nil
+	}
+	if int64(bytes)%size != 0 {
+		return int64(abi.Undefined), nil
+	}
+	return int64(bytes) / size, nil
+}
+
+func (c *call) getCount(sp, dt, out uint32) error {
+	n, err := c.statusCount(sp, dt)
+	if err != nil {
+		return err
+	}
+	return c.putI32(out, int32(n), "count")
+}
+
+// finish writes a completed request's status, frees its handle and sets the
+// guest's handle to MPI_REQUEST_NULL.
+func (c *call) finish(hp uint32, h uint32, rs *requestState, statusPtr uint32, setError bool) (comm.Status, error) {
+	st := rs.req.Status()
+	if rs.req.Kind == comm.KindSend {
+		st = comm.Status{Source: comm.AnySource, Tag: comm.AnyTag, Err: st.Err}
+	}
+	c.r.dropRequest(h)
+	if rs.release != nil {
+		rs.release()
+	}
+	if err := c.putI32(hp, int32(abi.RequestNull), "request"); err != nil {
+		return st, err
+	}
+	return st, c.putStatus(statusPtr, st, setError)
+}
+
+// emptyStatus is the status of a null or inactive request.
+var emptyStatus = comm.Status{Source: comm.AnySource, Tag: comm.AnyTag}
+
+func (c *call) wait(hp, statusPtr uint32) error {
+	h, err := c.getI32(hp, "request")
+	if err != nil {
+		return err
+	}
+	if uint32(h) == abi.RequestNull {
+		return c.putStatus(statusPtr, emptyStatus, false)
+	}
+	rs, err := c.r.lookupRequest(uint32(h))
+	if err != nil {
+		return err
+	}
+	if _, err := c.r.ep.Wait(c.ctx, rs.req); err != nil {
+		return err
+	}
+	st, err := c.finish(hp, uint32(h), rs, statusPtr, false)
+	if err != nil {
+		return err
+	}
+	return st.Err
+}
+
+func (c *call) test(hp, flagPtr, statusPtr uint32) error {
+	h, err := c.getI32(hp, "request")
+	if err != nil {
+		return err
+	}
+	if _, err := c.out(flagPtr, 4, "flag"); err != nil {
+		return err
+	}
+	if uint32(h) == abi.RequestNull {
+		if err := c.putI32(flagPtr, 1, "flag"); err != nil {
+			return err
+		}
+		return c.putStatus(statusPtr, emptyStatus, false)
+	}
+	rs, err := c.r.lookupRequest(uint32(h))
+	if err != nil {
+		return err
+	}
+	if !rs.req.Done() {
+		return c.putI32(flagPtr, 0, "flag")
+	}
+	if err := c.putI32(flagPtr, 1, "flag"); err != nil {
+		return err
+	}
+	st, err := c.finish(hp, uint32(h), rs, statusPtr, false)
+	if err != nil {
+		return err
+	}
+	return st.Err
+}
+
+// requestArray reads n request handles at ptr and resolves them; entries
+// for MPI_REQUEST_NULL are nil.
+func (c *call) requestArray(n int, ptr uint32) ([]uint32, []*requestState, []*comm.Request, error) {
+	if n < 0 {
+		return nil, nil, nil, comm.Errorf(comm.ErrCount, "negative request count %d", n)
+	}
+	if _, err := c.view(ptr, 4*n, "request array"); err != nil {
+		return nil, nil, nil, err
+	}
+	hs := make([]uint32, n)
+	rss := make([]*requestState, n)
+	reqs := make([]*comm.Request, n)
+	for i := range hs {
+		v, _ := c.mem.ReadUint32Le(ptr + uint32(4*i))
+		hs[i] = v
+		if v == abi.RequestNull {
+			continue
+		}
+		rs, err := c.r.lookupRequest(v)
+		if err != nil {
+			return nil, nil, nil, comm.Errorf(comm.ErrRequest, "request %d of %d: invalid handle %#x", i, n, v)
+		}
+		rss[i], reqs[i] = rs, rs.req
+	}
+	return hs, rss, reqs, nil
+}
+
+func (c *call) checkStatuses(n int, ptr uint32) error {
+	if ptr == 0 {
+		return nil
+	}
+	_, err := c.view(ptr, n*abi.StatusSize, "status array")
+	return err
+}
+
+func (c *call) waitall(n int, ptr, statuses uint32) error {
+	hs, rss, reqs, err := c.requestArray(n, ptr)
+	if err != nil {
+		return err
+	}
+	if err := c.checkStatuses(n, statuses); err != nil {
+		return err
+	}
+	if err := c.r.ep.WaitAll(c.ctx, reqs); err != nil {
+		return err
+	}
+	return c.finishAll(hs, rss, ptr, statuses, nil)
+}
+
+// finishAll completes every request in idx (all when idx is nil) and
+// reports MPI_ERR_IN_STATUS if any of them failed.
+func (c *call) finishAll(hs []uint32, rss []*requestState, ptr, statuses uint32, idx []int) error {
+	if idx == nil {
+		idx = make([]int, len(hs))
+		for i := range idx {
+			idx[i] = i
+		}
+	}
+	failed := false
+	for k, i := range idx {
+		sp := uint32(0)
+		if statuses != 0 {
+			slot := i
+			if len(idx) != len(hs) {
+				slot = k // Waitsome/Testsome pack statuses densely
+			}
+			sp = statuses + uint32(slot*abi.StatusSize)
+		}
+		if rss[i] == nil {
+			if err := c.putStatus(sp, emptyStatus, true); err != nil {
+				return err
+			}
+			continue
+		}
+		st, err := c.finish(ptr+uint32(4*i), hs[i], rss[i], sp, true)
+		if err != nil {
+			return err
+		}
+		if st.Err != nil {
+			failed = true
+		}
+	}
+	if failed {
+		return comm.Errorf(comm.ErrInStatus, "at least one request failed; see the MPI_ERROR field of the statuses")
+	}
+	return nil
+}
+
+func (c *call) testall(n int, ptr, flagPtr, statuses uint32) error {
+	hs, rss, reqs, err := c.requestArray(n, ptr)
+	if err != nil {
+		return err
+	}
+	if err := c.checkStatuses(n, statuses); err != nil {
+		return err
+	}
+	for _, r := range reqs {
+		if r != nil && !r.Done() {
+			return c.putI32(flagPtr, 0, "flag")
+		}
+	}
+	if err := c.putI32(flagPtr, 1, "flag"); err != nil {
+		return err
+	}
+	return c.finishAll(hs, rss, ptr, statuses, nil)
+}
+
+func (c *call) waitany(n int, ptr, idxPtr, flagPtr, statusPtr uint32, block bool) error {
+	hs, rss, reqs, err := c.requestArray(n, ptr)
+	if err != nil {
+		return err
+	}
+	if _, err := c.out(idxPtr, 4, "index"); err != nil {
+		return err
+	}
+	var i int
+	if block {
+		if i, err = c.r.ep.WaitAny(c.ctx, reqs); err != nil {
+			return err
+		}
+	} else {
+		i = -1
+		active := false
+		for k, r := range reqs {
+			if r == nil {
+				continue
+			}
+			active = true
+			if r.Done() {
+				i = k
+				break
+			}
+		}
+		if active && i < 0 {
+			if err := c.putI32(flagPtr, 0, "flag"); err != nil {
+				return err
+			}
+			return c.putI32(idxPtr, abi.Undefined, "index")
+		}
+		if err := c.putI32(flagPtr, 1, "flag"); err != nil {
+			return err
+		}
+	}
+	if i < 0 {
+		// No active request.
+		if err := c.putI32(idxPtr, abi.Undefined, "index"); err != nil {
+			return err
+		}
+		return c.putStatus(statusPtr, emptyStatus, false)
+	}
+	if err := c.putI32(idxPtr, int32(i), "index"); err != nil {
+		return err
+	}
+	st, err := c.finish(ptr+uint32(4*i), hs[i], rss[i], statusPtr, false)
+	if err != nil {
+		return err
+	}
+	return st.Err
+}
+
+func (c *call) waitsome(n int, ptr, outPtr, indicesPtr, statuses uint32, block bool) error {
+	hs, rss, reqs, err := c.requestArray(n, ptr)
+	if err != nil {
+		return err
+	}
+	if _, err := c.out(outPtr, 4, "outcount"); err != nil {
+		return err
+	}
+	if err := c.checkStatuses(n, statuses); err != nil {
+		return err
+	}
+	active := false
+	for _, r := range reqs {
+		if r != nil {
+			active = true
+		}
+	}
+	if !active {
+		return c.putI32(outPtr, abi.Undefined, "outcount")
+	}
+	var done []int
+	if block {
+		if done, err = c.r.ep.WaitSome(c.ctx, reqs); err != nil {
+			return err
+		}
+	} else {
+		done = comm.TestSome(reqs)
+	}
+	if len(done) == 0 {
+		return c.putI32(outPtr, 0, "outcount")
+	}
+	if len(done) > 0 {
+		if _, err := c.view(indicesPtr, 4*len(done), "indices"); err != nil {
+			return err
+		}
+	}
+	for k, i := range done {
+		c.mem.WriteUint32Le(indicesPtr+uint32(4*k), uint32(i))
+	}
+	if err := c.putI32(outPtr, int32(len(done)), "outcount"); err != nil {
+		return err
+	}
+	return c.finishAll(hs, rss, ptr, statuses, done)
+}

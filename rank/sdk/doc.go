@@ -1,0 +1,82 @@
+// Package sdk is the guest SDK: headers, support library and the compiler
+// driver behind mpicc/mpicxx.
+//
+// A wasmpi rank is an unmodified MPI C or C++ program compiled to wasm32-wasi.
+// The driver ([Run], [Driver]) wraps clang the way Open MPI's and MPICH's
+// wrapper compilers wrap gcc: it accepts the usual compiler arguments, adds
+// the wasm32-wasi target, a clean WASI sysroot, the SDK headers (mpi.h and a
+// few compatibility overlays) and, when linking, the support library and the
+// wasi-libc emulation libraries.
+//
+// # What it adds
+//
+// Always (compile and link):
+//
+//	--target=wasm32-wasi --sysroot=<sysroot>
+//	-D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_PROCESS_CLOCKS
+//	-D_WASI_EMULATED_MMAN -D_WASI_EMULATED_GETPID
+//	-isystem <sdk include dir>
+//	-O3            unless the user passed an -O option
+//	-msimd128      unless the user passed -msimd128 or -mno-simd128
+//	-fno-exceptions  for C++ (wazero has no wasm exception handling and the
+//	                 wasm32 libc++abi has no unwinder); -fexceptions is an error
+//
+// When linking, after the user's arguments:
+//
+//	-Wl,--export=__stack_pointer -Wl,--export-table -Wl,--growable-table
+//	-Wl,--stack-first -Wl,-z,stack-size=8388608   (unless the user set a stack size)
+//	-Wl,--wrap=sysconf -Wl,--wrap=uname
+//	<cache>/libwasmpi_support.a
+//	-lc++ -lc++abi  (C++ sources linked by the C driver; clang++ adds them itself)
+//	-lwasi-emulated-signal -lwasi-emulated-process-clocks
+//	-lwasi-emulated-mman -lwasi-emulated-getpid
+//
+// -pthread is dropped (there are no threads in wasi-libc; <pthread.h> does not
+// exist, so code that really uses pthreads fails at its #include). The driver
+// never passes --allow-undefined: MPI functions become imports from module
+// "mpi" through the import attributes in mpi.h, and any other undefined
+// symbol is a link error.
+//
+// "-show", "-showme" and "--showme" print the full command and exit 0;
+// "--showme:compile" / "-compile_info" print the compile flags,
+// "--showme:link" / "-link_info" the link flags, "--showme:command" the
+// compiler and "--showme:incdirs" the SDK include directory.
+//
+// # Toolchain
+//
+// The C compiler is, in order: $WASMPI_CC; $WASI_SDK_PATH/bin/clang; $CC when
+// its name contains "clang" (so that CC=mpicc or CC=gcc in a build system's
+// environment neither recurses nor picks a compiler without a wasm backend);
+// clang-16; clang. The C++ compiler likewise from $WASMPI_CXX,
+// $WASI_SDK_PATH/bin/clang++, $CXX, clang++-16, clang++.
+//
+// The sysroot is $WASI_SYSROOT if set, else $WASI_SDK_PATH/share/wasi-sysroot,
+// else a clean sysroot built in the cache from Debian's wasi-libc
+// (/usr/include/wasm32-wasi, /usr/lib/wasm32-wasi). "--sysroot=/usr" is
+// avoided on purpose: with it clang falls back to glibc's headers in
+// /usr/include for anything wasi-libc lacks.
+//
+// # Cache
+//
+// The SDK headers, the clean sysroot and the support library (compiled from
+// the C sources embedded in this package) live in
+// $WASMPI_CACHE_DIR/sdk-<hash>, default os.UserCacheDir()/wasmpi/sdk-<hash>;
+// the hash covers the embedded files, the compiler binary and the sysroot. The
+// directory is built in a temporary directory and renamed into place, so
+// concurrent mpicc runs are safe.
+//
+// # Support library and runtime environment
+//
+// The support library provides what wasi-libc lacks and MPI codes commonly
+// call: gethostname, getpagesize (65536), getlogin, getlogin_r, memalign,
+// valloc, a sysconf wrapper and a uname wrapper. All but the wrappers are
+// weak, so a program's own definition wins. Two environment variables, set by
+// the wasmpi runtime in each rank's WASI environment, feed it:
+//
+//	WASMPI_HOSTNAME  the host name returned by gethostname and uname's nodename
+//	                 (default "localhost")
+//	WASMPI_NPROCS    the value of sysconf(_SC_NPROCESSORS_ONLN) and
+//	                 sysconf(_SC_NPROCESSORS_CONF) (default: wasi-libc's answer, 1)
+//
+// UNSUPPORTED.md in this directory lists what stays unavailable to guests.
+package sdk

@@ -1,0 +1,151 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"syscall"
+)
+
+// Driver runs the wrapper compiler. The zero value is mpicc writing nowhere;
+// set the fields you need.
+type Driver struct {
+	// Lang is C for mpicc, CXX for mpicxx.
+	Lang Lang
+	// Stdin, Stdout and Stderr are the compiler's standard streams (nil: none).
+	// -show output goes to Stdout; driver errors are returned, not printed.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Getenv reads the variables that choose the toolchain and the cache
+	// (WASMPI_CC, WASMPI_CXX, CC, CXX, WASI_SDK_PATH, WASI_SYSROOT,
+	// WASMPI_CACHE_DIR, XDG_CACHE_HOME); nil means os.Getenv. The compiler
+	// itself inherits the process environment.
+	Getenv func(string) string
+	// CacheDir is the cache root; "" means $WASMPI_CACHE_DIR, else
+	// os.UserCacheDir()/wasmpi.
+	CacheDir string
+}
+
+func (d *Driver) getenv(k string) string {
+	if d.Getenv != nil {
+		return d.Getenv(k)
+	}
+	return os.Getenv(k)
+}
+
+// Run compiles and/or links as directed by args (the compiler arguments,
+// without the program name) and returns the exit code the wrapper should
+// exit with. A nil error means the compiler ran (or -show printed) and the
+// code is the compiler's: its diagnostics went to Stderr. A non-nil error is
+// the driver's own failure (bad option, missing toolchain, cache problem);
+// the code is then 1.
+func (d *Driver) Run(ctx context.Context, args []string) (int, error) {
+	p, err := parseArgs(d.Lang, args)
+	if err != nil {
+		return 1, fmt.Errorf("%s: %w", d.Lang.name(), err)
+	}
+	tc, err := d.prepare(ctx, d.Lang)
+	if err != nil {
+		return 1, err
+	}
+	c := translate(d.Lang, tc, p)
+	if p.show != showNone {
+		out := d.Stdout
+		if out == nil {
+			out = io.Discard
+		}
+		var line string
+		switch p.show {
+		case showAll:
+			line = shellJoin(c.argv)
+		case showCompile:
+			line = shellJoin(c.compile)
+		case showLink:
+			line = shellJoin(c.link)
+		case showCommand:
+			line = shellJoin(tc.compiler)
+		case showIncdirs:
+			line = tc.include
+		case showVersion:
+			line = fmt.Sprintf("%s: wasmpi SDK %s (Language: %s), compiler %s", d.Lang.name(), cacheVersion, d.Lang, shellJoin(tc.compiler))
+		}
+		_, err := fmt.Fprintln(out, line)
+		if err != nil {
+			return 1, err
+		}
+		return 0, nil
+	}
+
+	cmd := exec.CommandContext(ctx, c.argv[0], c.argv[1:]...)
+	cmd.Stdin = d.Stdin
+	cmd.Stdout = d.Stdout
+	tail := &tailBuffer{max: 64 << 10}
+	if d.Stderr != nil {
+		cmd.Stderr = io.MultiWriter(d.Stderr, tail)
+	} else {
+		cmd.Stderr = tail
+	}
+	err = cmd.Run()
+	if err == nil {
+		return 0, nil
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return 1, fmt.Errorf("%s: running %s: %w", d.Lang.name(), c.argv[0], err)
+	}
+	if h := hint(tail.String(), d.Lang == CXX || p.cxxInput); h != "" && d.Stderr != nil {
+		fmt.Fprintf(d.Stderr, "%s: hint: %s\n", d.Lang.name(), h)
+	}
+	code := ee.ExitCode()
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		code = 128 + int(ws.Signal())
+	}
+	if code <= 0 {
+		code = 1
+	}
+	return code, nil
+}
+
+// Run is the mpicc (lang C) / mpicxx (lang CXX) command: it runs a Driver with
+// the process's standard input and environment.
+func Run(ctx context.Context, lang Lang, args []string, stdout, stderr io.Writer) (int, error) {
+	d := &Driver{Lang: lang, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr}
+	return d.Run(ctx, args)
+}
+
+var missingStdHeader = regexp.MustCompile(`fatal error: '[a-z_]+' file not found`)
+
+// hint recognises compiler failures caused by an incomplete toolchain.
+func hint(stderr string, cxx bool) string {
+	switch {
+	case strings.Contains(stderr, "wasm-ld") && (strings.Contains(stderr, "doesn't exist") || strings.Contains(stderr, "not found")):
+		return "the WebAssembly linker is missing (package lld-16); " + installHint
+	case strings.Contains(stderr, "libclang_rt.builtins-wasm32.a"):
+		return "the wasm32 compiler runtime is missing (package libclang-rt-16-dev-wasm32); " + installHint
+	case strings.Contains(stderr, "unable to find library -lc++"),
+		cxx && missingStdHeader.MatchString(stderr):
+		return "the wasm32 C++ library may be missing (packages libc++-16-dev-wasm32 libc++abi-16-dev-wasm32); " + installHint
+	}
+	return ""
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > t.max {
+		t.b = append(t.b[:0], t.b[len(t.b)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string { return string(t.b) }

@@ -1,0 +1,112 @@
+package rank
+
+import (
+	"context"
+	"errors"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/wasmpi/wasmpi/comm"
+)
+
+// jobState is what the ranks of one run share.
+type jobState struct {
+	cfg   *Config
+	world *comm.World
+	start time.Time
+
+	mu    sync.Mutex
+	first *Failure
+}
+
+// fail records the first failure and stops the world so that every blocked
+// rank returns.
+func (js *jobState) fail(rank, code int, err error) {
+	js.mu.Lock()
+	if js.first == nil {
+		js.first = &Failure{Rank: rank, ExitCode: code, Err: err}
+	}
+	js.mu.Unlock()
+	js.world.Stop(errStoppedByJob)
+}
+
+func (js *jobState) failure() *Failure {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	return js.first
+}
+
+func (js *jobState) hostname() string {
+	if js.cfg.Hostname != "" {
+		return js.cfg.Hostname
+	}
+	if h, err := os.Hostname(); err == nil {
+		return h
+	}
+	return "localhost"
+}
+
+func hostProcs() int { return runtime.NumCPU() }
+
+// rankStop unwinds a rank out of the guest from inside a host function.
+type rankStop struct {
+	code  int
+	err   error
+	byJob bool // the job stopped because of another rank or a cancel
+}
+
+func (s *rankStop) Error() string {
+	if s.err != nil {
+		return s.err.Error()
+	}
+	return "rank stopped"
+}
+
+// rankState is one rank: its wasm instance and its MPI state. Host
+// functions find it through the call's context.
+type rankState struct {
+	job  *jobState
+	rank int
+	mod  api.Module
+	ep   *comm.Endpoint
+
+	initialized atomic.Bool
+	finalized   atomic.Bool
+	threadLevel int32
+
+	// mu guards the handle tables; MPI calls from one rank are serialised
+	// by the guest unless it asked for MPI_THREAD_MULTIPLE.
+	mu       sync.Mutex
+	comms    map[uint32]*commState
+	requests map[uint32]*requestState
+	nextReq  uint32
+
+	// the buffer attached with MPI_Buffer_attach (guest address and size)
+	bsendAddr, bsendSize uint32
+}
+
+// commState is a communicator handle of one rank.
+type commState struct {
+	handle     uint32
+	c          *comm.Comm
+	errhandler uint32
+	name       string
+}
+
+type rankKey struct{}
+
+func withRank(ctx context.Context, r *rankState) context.Context {
+	return context.WithValue(ctx, rankKey{}, r)
+}
+
+func rankFrom(ctx context.Context) *rankState {
+	r, _ := ctx.Value(rankKey{}).(*rankState)
+	return r
+}
+
+var errNotInitialized = errors.New("MPI has not been initialized (call MPI_Init first)")

@@ -133,26 +133,26 @@ func Reduce(ctx context.Context, c *comm.Comm, sendbuf, recvbuf []byte, t comm.D
 		in = recvbuf
 	}
 	x.checkElems("input", in, t)
+	// A receive buffer too small only matters at the root, after its input
+	// went into the tree: the other ranks are not made to fail for it.
 	var dst []byte
-	if x.me == root {
-		if len(recvbuf) < len(in) {
-			x.failf(comm.ErrBuffer, "the receive buffer holds %d bytes, less than the %d-byte input", len(recvbuf), len(in))
-		} else {
-			dst = recvbuf[:len(in)]
-		}
+	smallRecv := x.me == root && len(recvbuf) < len(in)
+	if x.me == root && !smallRecv && x.ok() {
+		dst = recvbuf[:len(in)]
 	}
-	if !x.ok() {
-		dst = nil
+	treeDst := dst
+	if root != 0 {
+		treeDst = nil
 	}
-	if root == 0 {
-		if _, err := x.reduceTree(in, dst, t, op, 0); err != nil {
-			return err
-		}
-		return x.finish()
-	}
-	res, err := x.reduceTree(in, nil, t, op, 0)
+	res, err := x.reduceTree(in, treeDst, t, op, 0)
 	if err != nil {
 		return err
+	}
+	if smallRecv {
+		x.failf(comm.ErrBuffer, "the receive buffer holds %d bytes, less than the %d-byte input", len(recvbuf), len(in))
+	}
+	if root == 0 {
+		return x.finish()
 	}
 	switch x.me {
 	case 0:

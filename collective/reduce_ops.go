@@ -48,8 +48,7 @@ func init() {
 // MPI_CHAR and MPI_WCHAR are character types and, as in the standard, take
 // part in no arithmetic operation; neither does MPI_PACKED. (The standard
 // lists the multi-language types for MAX/MIN, SUM/PROD and BAND/BOR/BXOR
-// only; they are accepted for the logical operations too, as Open MPI and
-// MPICH do.)
+// only; they are accepted for the logical operations too, as MPICH does.)
 func Allowed(op Op, t comm.Datatype) bool {
 	if !t.Valid() {
 		return false

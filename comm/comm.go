@@ -80,11 +80,10 @@ func (c *Comm) Isend(ctx context.Context, buf []byte, dest, tag int, mode SendMo
 		if err := e.bsend.reserve(len(buf)); err != nil {
 			return nil, err
 		}
-		data := e.world.eager.get(len(buf))
-		copy(data, buf)
-		m.Data = data
-		n := len(buf)
-		m.Taken = func() { e.world.eager.put(data); e.bsend.release(n); e.waker.wake() }
+		m.Data = buf
+		e.ownCopy(m)
+		recycle, n := m.Taken, len(buf)
+		m.Taken = func() { recycle(); e.bsend.release(n); e.waker.wake() }
 		req.status = Status{}
 		req.done.Store(true)
 	case mode == ModeSync || len(buf) > EagerLimit:
@@ -105,11 +104,13 @@ func (c *Comm) Isend(ctx context.Context, buf []byte, dest, tag int, mode SendMo
 	return req, nil
 }
 
-// eagerDeliver delivers a small message. If the destination has a matching
-// receive posted, the data moves once, sender to receiver. Otherwise the
-// message is queued with a private copy so the send completes at once.
+// eagerDeliver delivers a small message. In process, if the destination
+// has a matching receive posted, the data moves once, sender to receiver;
+// otherwise the message is queued with a private copy so the send completes
+// at once. Through any other transport the message carries a private copy.
 func (e *Endpoint) eagerDeliver(ctx context.Context, dst int, m *Message, req *Request) {
-	if local := e.world.endpoints[dst]; local != nil {
+	if _, direct := e.world.transport.(inProcess); direct {
+		local := e.world.endpoints[dst]
 		local.mu.Lock()
 		for i, r := range local.posted {
 			if matches(r.context, r.source, r.tag, m.Envelope) {
@@ -119,24 +120,27 @@ func (e *Endpoint) eagerDeliver(ctx context.Context, dst int, m *Message, req *R
 				return
 			}
 		}
-		data := e.world.eager.get(len(m.Data))
-		copy(data, m.Data)
-		m.Data = data
-		m.Taken = func() { e.world.eager.put(data) }
+		e.ownCopy(m)
 		local.unexpected = append(local.unexpected, m)
 		local.mu.Unlock()
 		local.waker.wake()
-		req.status = Status{}
 		req.done.Store(true)
 		return
 	}
-	// Remote destination: the transport copies the data out before
-	// returning, so the send is complete afterwards.
-	m.Taken = nil
+	e.ownCopy(m)
 	if err := e.world.transport.Deliver(ctx, dst, m); err != nil {
 		req.status = Status{Err: err}
 	}
 	req.done.Store(true)
+}
+
+// ownCopy replaces the message's view of the sender's buffer by a pooled
+// copy that is recycled once a receiver has taken it.
+func (e *Endpoint) ownCopy(m *Message) {
+	data := e.world.eager.get(len(m.Data))
+	copy(data, m.Data)
+	m.Data = data
+	m.Taken = func() { e.world.eager.put(data) }
 }
 
 // Irecv posts a receive into buf from source (or AnySource) with tag (or
@@ -189,6 +193,9 @@ func (c *Comm) Recv(ctx context.Context, buf []byte, source, tag int) (Status, e
 func (c *Comm) Iprobe(source, tag int) (Status, bool, error) {
 	if err := c.checkPeer("source", source, true); err != nil {
 		return Status{}, false, err
+	}
+	if tag < 0 && tag != AnyTag {
+		return Status{}, false, Errorf(ErrTag, "invalid tag %d (tags must be non-negative or MPI_ANY_TAG)", tag)
 	}
 	if source == ProcNull {
 		return Status{Source: ProcNull, Tag: AnyTag}, true, nil

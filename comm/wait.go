@@ -22,10 +22,13 @@ type waker struct {
 	mu       sync.Mutex
 	cond     sync.Cond
 	epoch    uint64 // guarded by mu; bumped by every wake seen by sleepers
+	// stop is the world's context: when it is done every wait returns,
+	// whatever context the caller passed.
+	stop context.Context
 }
 
-func newWaker() *waker {
-	w := &waker{}
+func newWaker(stop context.Context) *waker {
+	w := &waker{stop: stop}
 	w.cond.L = &w.mu
 	return w
 }
@@ -58,13 +61,17 @@ func (w *waker) waitUntil(ctx context.Context, ready func() bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	stop := context.AfterFunc(ctx, func() {
+	if err := w.stop.Err(); err != nil {
+		return err
+	}
+	rouse := func() {
 		w.mu.Lock()
 		w.epoch++
 		w.cond.Broadcast()
 		w.mu.Unlock()
-	})
-	defer stop()
+	}
+	defer context.AfterFunc(ctx, rouse)()
+	defer context.AfterFunc(w.stop, rouse)()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.sleepers.Add(1)
@@ -77,6 +84,9 @@ func (w *waker) waitUntil(ctx context.Context, ready func() bool) error {
 			return nil
 		}
 		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := w.stop.Err(); err != nil {
 			return err
 		}
 		w.cond.Wait()

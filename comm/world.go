@@ -14,7 +14,9 @@ import (
 type Transport interface {
 	// Deliver hands m to world rank dst. It must preserve the order of
 	// messages from one sender to one destination. It must not keep m.Data
-	// beyond the call unless it also holds off calling m.Taken.
+	// beyond the call unless it also holds off calling m.Taken. Delivery to
+	// a rank in this process must be synchronous (small messages to local
+	// ranks bypass the transport, and order must hold across both paths).
 	Deliver(ctx context.Context, dst int, m *Message) error
 }
 
@@ -49,7 +51,7 @@ func NewWorld(ctx context.Context, size int, opts ...WorldOption) (*World, error
 	w := &World{size: size, endpoints: make([]*Endpoint, size)}
 	w.ctx, w.cancel = context.WithCancelCause(ctx)
 	for i := range w.endpoints {
-		w.endpoints[i] = &Endpoint{world: w, rank: i, waker: newWaker()}
+		w.endpoints[i] = &Endpoint{world: w, rank: i, waker: newWaker(w.ctx)}
 	}
 	for _, o := range opts {
 		o(w)

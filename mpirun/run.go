@@ -24,28 +24,41 @@ const (
 
 const version = "0.1.0"
 
-// longFlags are accepted with a single dash too, as Open MPI does (-np, -x
-// is already short).
+// singleDashLong lists the long options that are also accepted with a
+// single dash, as Open MPI does (-np, -oversubscribe, ...), and whether each
+// takes a value.
 var singleDashLong = map[string]bool{
-	"np": true, "oversubscribe": true, "tag-output": true, "timeout": true,
-	"wdir": true, "version": true, "help": true, "memory-limit": true,
+	"np": true, "oversubscribe": false, "tag-output": false, "timeout": true,
+	"wdir": true, "version": false, "help": false, "memory-limit": true,
+	"cache-dir": true, "no-cache": false,
+}
+
+// valueFlags are the flags whose value may be the next argument.
+var valueFlags = map[string]bool{
+	"-n": true, "--np": true, "-x": true, "--timeout": true, "--wdir": true,
+	"--memory-limit": true, "--cache-dir": true,
 }
 
 // normalizeArgs turns Open MPI's single-dash long options into pflag's
 // double-dash form, up to the program name.
 func normalizeArgs(args []string) []string {
 	out := make([]string, 0, len(args))
-	for i, a := range args {
-		if a == "--" || (!strings.HasPrefix(a, "-")) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || !strings.HasPrefix(a, "-") {
 			return append(out, args[i:]...)
 		}
-		if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && len(a) > 2 {
+		if !strings.HasPrefix(a, "--") && len(a) > 2 {
 			name, _, _ := strings.Cut(a[1:], "=")
-			if singleDashLong[name] {
+			if _, ok := singleDashLong[name]; ok {
 				a = "-" + a
 			}
 		}
 		out = append(out, a)
+		if valueFlags[a] && i+1 < len(args) {
+			i++
+			out = append(out, args[i])
+		}
 	}
 	return out
 }
@@ -119,11 +132,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 	prog := rest[0]
-	module, err := os.ReadFile(prog)
-	if err != nil {
-		fmt.Fprintf(stderr, "mpirun: cannot read the program: %v\n", err)
-		return exitUsage
-	}
 	env, err := exportedEnv(o.env)
 	if err != nil {
 		fmt.Fprintf(stderr, "mpirun: %v\n", err)
@@ -138,6 +146,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if st, err := os.Stat(wdir); err != nil || !st.IsDir() {
 		fmt.Fprintf(stderr, "mpirun: working directory %q is not a directory\n", wdir)
+		return exitUsage
+	}
+	module, err := os.ReadFile(prog)
+	if err != nil {
+		fmt.Fprintf(stderr, "mpirun: cannot read the program: %v\n", err)
 		return exitUsage
 	}
 	cacheDir := o.cacheDir

@@ -2,7 +2,6 @@ package rank
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -137,7 +136,9 @@ func (c *call) result(err error) int32 {
 	if err == nil {
 		return 0
 	}
-	if errors.Is(err, errStoppedByJob) || errors.Is(err, comm.ErrStopped) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if c.r.job.world.Context().Err() != nil {
+		// The job is ending (another rank failed, an abort, a cancel or
+		// a timeout): whatever this call saw is a consequence.
 		c.r.stopForJob()
 	}
 	class := comm.ClassOf(err)

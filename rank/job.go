@@ -133,6 +133,10 @@ type Job struct {
 	runtime  wazero.Runtime
 	compiled wazero.CompiledModule
 	cache    wazero.CompilationCache
+	// abandoned is set when Run returned while a rank was still executing
+	// guest code; the runtime must then stay alive (its compiled code is
+	// running) until the process exits.
+	abandoned bool
 }
 
 // Compile compiles the module and checks that everything it imports is
@@ -185,8 +189,13 @@ func Compile(ctx context.Context, cfg Config) (*Job, error) {
 	return j, nil
 }
 
-// Close releases the runtime and the compiled module.
+// Close releases the runtime and the compiled module. If a rank was
+// abandoned while computing, its code is still running and nothing is
+// released: the memory goes when the process exits.
 func (j *Job) Close(ctx context.Context) {
+	if j.abandoned {
+		return
+	}
 	if j.runtime != nil {
 		_ = j.runtime.Close(ctx)
 	}
@@ -297,6 +306,7 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 				remaining--
 			case <-deadline:
 				remaining = 0
+				j.abandoned = true
 			}
 		}
 	}
@@ -363,7 +373,9 @@ func (j *Job) instantiate(ctx context.Context, js *jobState, i int) (*rankState,
 // run executes the rank's _start and classifies how it ended.
 func (r *rankState) run(ctx context.Context) (o Outcome) {
 	o = Outcome{Rank: r.rank, Finished: true}
-	ctx = withRank(ctx, r)
+	// MPI calls wait on the world's context, which ends when the caller
+	// cancels or when any rank fails, so no rank stays blocked.
+	ctx = withRank(r.job.world.Context(), r)
 	_, err := r.mod.ExportedFunction("_start").Call(ctx)
 	_ = r.mod.Close(context.Background())
 	code, cause := r.classify(err)

@@ -58,6 +58,10 @@ var EmulatedLibs = []string{
 	"-lwasi-emulated-getpid",
 }
 
+// longDoubleLib makes printf/scanf handle long double: without it wasi-libc
+// aborts on %Lf at run time. It costs ~4 KB in programs that use printf.
+const longDoubleLib = "-lc-printscan-long-double"
+
 // wrappedSymbols are routed through the support library with --wrap.
 var wrappedSymbols = []string{"sysconf", "uname"}
 
@@ -89,6 +93,7 @@ type parsed struct {
 	excOff    bool // the last exception flag turns exceptions off
 	wasmExc   bool // -fwasm-exceptions seen
 	verbose   bool
+	debug     bool // the last -g option asks for debug information
 }
 
 // separateValue lists options whose value is the next argument when it is
@@ -181,6 +186,10 @@ func parseArgs(lang Lang, in []string) (*parsed, error) {
 			p.wasmExc = true
 		case a == "-fno-exceptions" || a == "-fno-cxx-exceptions":
 			p.excOn, p.excOff = false, true
+		case a == "-g0":
+			p.debug = false
+		case strings.HasPrefix(a, "-g") && !strings.HasPrefix(a, "-gz") && !strings.HasPrefix(a, "-gno-") && !strings.HasPrefix(a, "-gcc-"):
+			p.debug = true
 		case a == "-v" || a == "-###":
 			p.verbose = true
 		}
@@ -244,6 +253,7 @@ type toolchain struct {
 	sysroot  string
 	include  string   // extracted SDK headers
 	support  []string // support library: one archive, or objects
+	wasmOpt  string   // directory of the wasm-opt wrappers ("" without wasm-opt)
 }
 
 // command is the translated command line.
@@ -282,10 +292,19 @@ func translate(lang Lang, tc *toolchain, p *parsed) *command {
 	for _, s := range wrappedSymbols {
 		linkOnly = append(linkOnly, "-Wl,--wrap="+s)
 	}
+	if tc.wasmOpt != "" {
+		// clang runs wasm-opt after linking when optimising: use the wrapper.
+		v := "release"
+		if p.debug {
+			v = "debug"
+		}
+		linkOnly = append(linkOnly, "-B"+filepath.Join(tc.wasmOpt, v)+"/")
+	}
 	linkOnly = append(linkOnly, tc.support...)
 	if cxx && tc.cDriver {
 		linkOnly = append(linkOnly, "-lc++", "-lc++abi")
 	}
+	linkOnly = append(linkOnly, longDoubleLib)
 	linkOnly = append(linkOnly, EmulatedLibs...)
 
 	c := &command{

@@ -29,7 +29,7 @@ func TestTranslate(t *testing.T) {
 		linkPre = "-Wl,--export=__stack_pointer -Wl,--export-table -Wl,--growable-table -Wl,--stack-first"
 		stack   = "-Wl,-z,stack-size=8388608"
 		wraps   = "-Wl,--wrap=sysconf -Wl,--wrap=uname /L/libwasmpi_support.a"
-		emul    = "-lwasi-emulated-signal -lwasi-emulated-process-clocks -lwasi-emulated-mman -lwasi-emulated-getpid"
+		emul    = "-lc-printscan-long-double -lwasi-emulated-signal -lwasi-emulated-process-clocks -lwasi-emulated-mman -lwasi-emulated-getpid"
 		link    = linkPre + " " + stack + " " + wraps + " " + emul
 	)
 	tests := []struct {
@@ -113,6 +113,36 @@ func TestTranslate(t *testing.T) {
 	}
 }
 
+func TestTranslateWasmOpt(t *testing.T) {
+	t.Parallel()
+	tc := fakeTC(C)
+	tc.wasmOpt = "/W"
+	for args, want := range map[string]string{
+		"a.c":             "-B/W/release/",
+		"-g a.c":          "-B/W/debug/",
+		"-ggdb3 a.o":      "-B/W/debug/",
+		"-g -g0 a.c":      "-B/W/release/",
+		"-gz a.c":         "-B/W/release/",
+		"-c a.c":          "",
+		"-g -c a.c -o ao": "",
+	} {
+		p, err := parseArgs(C, strings.Fields(args))
+		if err != nil {
+			t.Fatal(err)
+		}
+		argv := translate(C, tc, p).argv
+		var got string
+		for _, a := range argv {
+			if strings.HasPrefix(a, "-B") {
+				got = a
+			}
+		}
+		if got != want {
+			t.Errorf("%q: -B option %q, want %q", args, got, want)
+		}
+	}
+}
+
 func TestTranslateShowFlags(t *testing.T) {
 	t.Parallel()
 	p, err := parseArgs(CXX, []string{"--showme:compile"})
@@ -124,7 +154,7 @@ func TestTranslateShowFlags(t *testing.T) {
 	if got := shellJoin(c.compile); got != want {
 		t.Errorf("compile flags:\n got %s\nwant %s", got, want)
 	}
-	want = "--target=wasm32-wasi --sysroot=/S -Wl,--export=__stack_pointer -Wl,--export-table -Wl,--growable-table -Wl,--stack-first -Wl,-z,stack-size=8388608 -Wl,--wrap=sysconf -Wl,--wrap=uname /L/libwasmpi_support.a -lwasi-emulated-signal -lwasi-emulated-process-clocks -lwasi-emulated-mman -lwasi-emulated-getpid"
+	want = "--target=wasm32-wasi --sysroot=/S -Wl,--export=__stack_pointer -Wl,--export-table -Wl,--growable-table -Wl,--stack-first -Wl,-z,stack-size=8388608 -Wl,--wrap=sysconf -Wl,--wrap=uname /L/libwasmpi_support.a -lc-printscan-long-double -lwasi-emulated-signal -lwasi-emulated-process-clocks -lwasi-emulated-mman -lwasi-emulated-getpid"
 	if got := shellJoin(c.link); got != want {
 		t.Errorf("link flags:\n got %s\nwant %s", got, want)
 	}

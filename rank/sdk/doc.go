@@ -26,10 +26,21 @@
 //	-Wl,--export=__stack_pointer -Wl,--export-table -Wl,--growable-table
 //	-Wl,--stack-first -Wl,-z,stack-size=8388608   (unless the user set a stack size)
 //	-Wl,--wrap=sysconf -Wl,--wrap=uname
+//	-B<cache>/wasm-opt/release/  (or .../debug/ when linking with -g; only if wasm-opt is installed)
 //	<cache>/libwasmpi_support.a
 //	-lc++ -lc++abi  (C++ sources linked by the C driver; clang++ adds them itself)
+//	-lc-printscan-long-double  (else printf("%Lf") aborts at run time)
 //	-lwasi-emulated-signal -lwasi-emulated-process-clocks
 //	-lwasi-emulated-mman -lwasi-emulated-getpid
+//
+// When optimising, clang runs binaryen's wasm-opt on the linked module if it
+// finds one, and that call drops the "name" section, so wazero's stack traces
+// would show $123 instead of function names. The -B directory holds a
+// wrapper that clang finds first: it runs wasm-opt with -g (names kept) and,
+// unless the link has -g, --strip-dwarf first (Debian's wasi-libc carries
+// ~75 KB of DWARF, and binaryen skips optimisations that would invalidate
+// DWARF it has to keep). Pass -g on the link line to keep DWARF from objects
+// compiled with -g, or -O0 to skip wasm-opt.
 //
 // -pthread is dropped (there are no threads in wasi-libc; <pthread.h> does not
 // exist, so code that really uses pthreads fails at its #include). The driver

@@ -192,6 +192,36 @@ func runWasm(t *testing.T, path string, env map[string]string, args ...string) (
 	return out.String(), code
 }
 
+// wasmCustomSections lists the names of the custom sections.
+func wasmCustomSections(bin []byte) []string {
+	var names []string
+	p := 8
+	for p < len(bin) {
+		id := bin[p]
+		p++
+		size, n := uleb128(bin[p:])
+		p += n
+		end := p + int(size)
+		if id == 0 {
+			l, n := uleb128(bin[p:])
+			names = append(names, string(bin[p+n:p+n+int(l)]))
+		}
+		p = end
+	}
+	return names
+}
+
+func uleb128(b []byte) (uint32, int) {
+	var v uint32
+	for i := 0; i < len(b) && i < 5; i++ {
+		v |= uint32(b[i]&0x7f) << (7 * i)
+		if b[i]&0x80 == 0 {
+			return v, i + 1
+		}
+	}
+	return 0, len(b)
+}
+
 // wasmExports parses the export section: name -> kind (0 func, 1 table,
 // 2 memory, 3 global).
 func wasmExports(bin []byte) (map[string]byte, error) {
@@ -278,6 +308,7 @@ int main(int argc, char **argv) {
 	void *p = memalign(4096, 100);
 	void *m = mmap(NULL, 100, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	signal(SIGINT, SIG_IGN);
+	printf("ld=%.2Lf ", (long double)1.25);
 	printf("rank=%d size=%d host=%s node=%s page=%d pagesize=%ld nproc=%ld conf=%ld pid_ok=%d clock_ok=%d aligned=%d mmap_ok=%d deep=%d\n",
 		rank, size, host, u.nodename, getpagesize(), sysconf(_SC_PAGESIZE),
 		sysconf(_SC_NPROCESSORS_ONLN), sysconf(_SC_NPROCESSORS_CONF),
@@ -297,12 +328,12 @@ func TestCProgram(t *testing.T) {
 	mustBuild(t, C, append(mpiHeaderDir(t), "-Wall", "-Werror", src, "-o", out)...)
 
 	got, code := runWasm(t, out, map[string]string{"WASMPI_HOSTNAME": "node7", "WASMPI_NPROCS": "3"})
-	want := "rank=0 size=1 host=node7 node=node7 page=65536 pagesize=65536 nproc=3 conf=3 pid_ok=1 clock_ok=1 aligned=1 mmap_ok=1 deep=7\n"
+	want := "ld=1.25 rank=0 size=1 host=node7 node=node7 page=65536 pagesize=65536 nproc=3 conf=3 pid_ok=1 clock_ok=1 aligned=1 mmap_ok=1 deep=7\n"
 	if code != 0 || got != want {
 		t.Errorf("exit %d, output\n%s\nwant\n%s", code, got, want)
 	}
 	got, _ = runWasm(t, out, nil)
-	want = "rank=0 size=1 host=localhost node=localhost page=65536 pagesize=65536 nproc=1 conf=1 pid_ok=1 clock_ok=1 aligned=1 mmap_ok=1 deep=7\n"
+	want = "ld=1.25 rank=0 size=1 host=localhost node=localhost page=65536 pagesize=65536 nproc=1 conf=1 pid_ok=1 clock_ok=1 aligned=1 mmap_ok=1 deep=7\n"
 	if got != want {
 		t.Errorf("without the runtime's variables: output\n%s\nwant\n%s", got, want)
 	}
@@ -505,7 +536,7 @@ func TestConcurrentColdCache(t *testing.T) {
 	needToolchain(t, C)
 	root := t.TempDir()
 	var wg sync.WaitGroup
-	errs := make([]error, 6)
+	errs := make([]error, 4)
 	for i := range errs {
 		wg.Add(1)
 		go func() {
@@ -582,10 +613,11 @@ func TestSupportObjectsWithoutAr(t *testing.T) {
 	}
 	root := t.TempDir()
 	final := filepath.Join(root, "sdk-noar")
-	if err := build(ctx, C, root, final, cc, sr, ""); err != nil {
+	wasmOpt := findWasmOpt(cc, os.Getenv)
+	if err := build(ctx, C, root, final, cc, sr, "", wasmOpt); err != nil {
 		t.Fatal(err)
 	}
-	tc, err := layout(final, sr, "")
+	tc, err := layout(final, sr, "", wasmOpt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -610,5 +642,86 @@ int main(void) { char h[32]; gethostname(h, sizeof h); printf("%s %d\n", h, getp
 	}
 	if got, _ := runWasm(t, wasm, map[string]string{"WASMPI_HOSTNAME": "n1"}); got != "n1 1\n" {
 		t.Errorf("output %q", got)
+	}
+}
+
+// TestDebugInformation: optimised links keep the "name" section (function
+// names in wazero's stack traces) and drop DWARF; links with -g keep both;
+// -O0 does not run wasm-opt at all.
+func TestDebugInformation(t *testing.T) {
+	t.Parallel()
+	needToolchain(t, C)
+	dir := t.TempDir()
+	src := writeFile(t, dir, "trap.c", `#include <stdio.h>
+__attribute__((noinline)) static void crash_here(volatile int *p) { *p = 1; }
+int main(int argc, char **argv) {
+	puts("before");
+	fflush(stdout);
+	crash_here((volatile int *)(0x7ffffff0 + argc));
+	return 0;
+}
+`)
+	for _, tt := range []struct {
+		args      []string
+		wantDWARF bool
+	}{
+		{nil, false},
+		{[]string{"-g"}, true},
+		{[]string{"-O0"}, true}, // no wasm-opt; Debian's libc.a carries DWARF
+	} {
+		out := filepath.Join(dir, fmt.Sprintf("trap%d.wasm", len(tt.args)))
+		if len(tt.args) > 0 {
+			out = filepath.Join(dir, "trap"+tt.args[0]+".wasm")
+		}
+		mustBuild(t, C, append(tt.args, src, "-o", out)...)
+		bin, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sections := strings.Join(wasmCustomSections(bin), " ")
+		if !strings.Contains(sections, "name") {
+			t.Errorf("%v: no name section (custom sections: %s)", tt.args, sections)
+		}
+		if got := strings.Contains(sections, ".debug_info"); got != tt.wantDWARF {
+			t.Errorf("%v: DWARF present %v, want %v (custom sections: %s)", tt.args, got, tt.wantDWARF, sections)
+		}
+	}
+	// The -O0 module traps with the function name in the trace.
+	ctx := context.Background()
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	wasi_snapshot_preview1.MustInstantiate(ctx, r)
+	bin, _ := os.ReadFile(filepath.Join(dir, "trap-O0.wasm"))
+	_, err := r.InstantiateWithConfig(ctx, bin, wazero.NewModuleConfig())
+	if err == nil || !strings.Contains(err.Error(), "crash_here") {
+		t.Errorf("trap error does not name the function: %v", err)
+	}
+}
+
+// TestDamagedCacheIsRebuilt: a cache directory missing files is replaced.
+func TestDamagedCacheIsRebuilt(t *testing.T) {
+	t.Parallel()
+	needToolchain(t, C)
+	root := t.TempDir()
+	d := &Driver{Lang: C, CacheDir: root}
+	r := runDriver(t, d, "--showme:link")
+	if r.err != nil || r.code != 0 {
+		t.Fatalf("code %d err %v", r.code, r.err)
+	}
+	var lib string
+	for _, f := range strings.Fields(r.stdout) {
+		if strings.HasSuffix(f, ".a") || strings.HasSuffix(f, ".o") {
+			lib = f
+		}
+	}
+	if err := os.Remove(lib); err != nil {
+		t.Fatal(err)
+	}
+	r = runDriver(t, d, "--showme:link")
+	if r.err != nil || r.code != 0 {
+		t.Fatalf("code %d err %v", r.code, r.err)
+	}
+	if _, err := os.Stat(lib); err != nil {
+		t.Errorf("not rebuilt: %v", err)
 	}
 }

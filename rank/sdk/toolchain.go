@@ -195,6 +195,35 @@ func findAr(cc *compilerSpec, getenv func(string) string) string {
 	return ""
 }
 
+// findWasmOpt looks for binaryen's wasm-opt where clang would find it. ""
+// means none: clang then links without the post-link optimisation.
+func findWasmOpt(cc *compilerSpec, getenv func(string) string) string {
+	var cands []string
+	if sdk := getenv("WASI_SDK_PATH"); sdk != "" {
+		cands = append(cands, filepath.Join(sdk, "bin", "wasm-opt"))
+	}
+	if cc.path != "" {
+		cands = append(cands, filepath.Join(filepath.Dir(cc.path), "wasm-opt"))
+	}
+	cands = append(cands, "wasm-opt")
+	for _, c := range cands {
+		if p, err := exec.LookPath(c); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// wasmOptScripts are the wrappers clang runs instead of wasm-opt (found
+// through -B): clang's own call drops the "name" section, so traps would show
+// $123 instead of function names. Release links also drop DWARF first (the
+// Debian wasi-libc carries ~75 KB of it, and binaryen skips the passes that
+// would invalidate DWARF it must preserve); links with -g keep DWARF.
+var wasmOptScripts = map[string]string{
+	"release": "--strip-dwarf -g",
+	"debug":   "-g",
+}
+
 // cacheRoot is the directory holding sdk-<hash> folders.
 func (d *Driver) cacheRoot() (string, error) {
 	if d.CacheDir != "" {
@@ -229,9 +258,9 @@ func embeddedFiles(fsys embed.FS, root string) ([]string, error) {
 }
 
 // cacheKey hashes everything the cache directory's content depends on.
-func cacheKey(cc *compilerSpec, sr *sysrootSpec, ar string) (string, error) {
+func cacheKey(cc *compilerSpec, sr *sysrootSpec, ar, wasmOpt string) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", cacheVersion, cc.id, sr.dir, ar)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00", cacheVersion, cc.id, sr.dir, ar, wasmOpt)
 	if ar != "" {
 		if st, err := os.Stat(ar); err == nil {
 			fmt.Fprintf(h, "%d:%d\x00", st.Size(), st.ModTime().UnixNano())
@@ -273,8 +302,11 @@ func supportSources() ([]string, error) {
 }
 
 // layout returns the paths of a prepared cache directory.
-func layout(dir string, sr *sysrootSpec, ar string) (*toolchain, error) {
+func layout(dir string, sr *sysrootSpec, ar, wasmOpt string) (*toolchain, error) {
 	tc := &toolchain{include: filepath.Join(dir, "include"), sysroot: sr.dir}
+	if wasmOpt != "" {
+		tc.wasmOpt = filepath.Join(dir, "wasm-opt")
+	}
 	if tc.sysroot == "" {
 		tc.sysroot = filepath.Join(dir, "sysroot")
 	}
@@ -295,6 +327,11 @@ func layout(dir string, sr *sysrootSpec, ar string) (*toolchain, error) {
 // complete reports whether a cache directory is fully populated.
 func complete(tc *toolchain) bool {
 	paths := append([]string{filepath.Join(tc.include, "wasmpi_compat.h")}, tc.support...)
+	if tc.wasmOpt != "" {
+		for v := range wasmOptScripts {
+			paths = append(paths, filepath.Join(tc.wasmOpt, v, "wasm-opt"))
+		}
+	}
 	for _, p := range paths {
 		if _, err := os.Stat(p); err != nil {
 			return false
@@ -315,7 +352,8 @@ func (d *Driver) prepare(ctx context.Context, lang Lang) (*toolchain, error) {
 		return nil, err
 	}
 	ar := findAr(cc, d.getenv)
-	key, err := cacheKey(cc, sr, ar)
+	wasmOpt := findWasmOpt(cc, d.getenv)
+	key, err := cacheKey(cc, sr, ar, wasmOpt)
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +362,7 @@ func (d *Driver) prepare(ctx context.Context, lang Lang) (*toolchain, error) {
 		return nil, err
 	}
 	final := filepath.Join(root, "sdk-"+key)
-	tc, err := layout(final, sr, ar)
+	tc, err := layout(final, sr, ar, wasmOpt)
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +371,12 @@ func (d *Driver) prepare(ctx context.Context, lang Lang) (*toolchain, error) {
 	if complete(tc) {
 		return tc, nil
 	}
-	if err := build(ctx, lang, root, final, cc, sr, ar); err != nil {
+	if _, err := os.Lstat(final); err == nil {
+		// Damaged (files deleted by hand): move it out of the way; a
+		// concurrent mpicc may do the same, so errors are ignored.
+		os.Rename(final, filepath.Join(root, fmt.Sprintf(".tmp-sdk-broken-%d-%d", os.Getpid(), time.Now().UnixNano())))
+	}
+	if err := build(ctx, lang, root, final, cc, sr, ar, wasmOpt); err != nil {
 		return nil, err
 	}
 	if !complete(tc) {
@@ -345,7 +388,7 @@ func (d *Driver) prepare(ctx context.Context, lang Lang) (*toolchain, error) {
 // build populates the cache directory final: everything is made in a
 // temporary directory next to it and renamed into place, so a concurrent
 // mpicc either sees nothing or a complete directory.
-func build(ctx context.Context, lang Lang, root, final string, cc *compilerSpec, sr *sysrootSpec, ar string) (err error) {
+func build(ctx context.Context, lang Lang, root, final string, cc *compilerSpec, sr *sysrootSpec, ar, wasmOpt string) (err error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return fmt.Errorf("%s: SDK cache: %w", lang.name(), err)
 	}
@@ -358,7 +401,7 @@ func build(ctx context.Context, lang Lang, root, final string, cc *compilerSpec,
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
-	tc, err := layout(tmp, sr, ar)
+	tc, err := layout(tmp, sr, ar, wasmOpt)
 	if err != nil {
 		return err
 	}
@@ -382,6 +425,20 @@ func build(ctx context.Context, lang Lang, root, final string, cc *compilerSpec,
 			}
 		}
 		if err := os.MkdirAll(filepath.Join(tc.sysroot, "include", "c++", "v1"), 0o755); err != nil {
+			return err
+		}
+	}
+	// wasm-opt wrappers.
+	for v, flags := range wasmOptScripts {
+		if tc.wasmOpt == "" {
+			break
+		}
+		p := filepath.Join(tc.wasmOpt, v, "wasm-opt")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		script := fmt.Sprintf("#!/bin/sh\n# Written by the wasmpi SDK: run wasm-opt keeping the name section.\nexec %s %s \"$@\"\n", shellQuote(wasmOpt), flags)
+		if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
 			return err
 		}
 	}

@@ -53,7 +53,7 @@ type eagerPool struct {
 }
 
 const (
-	eagerMinShift = 6 // 64 B
+	eagerMinShift = 6  // 64 B
 	eagerClasses  = 11 // up to 64 KiB
 )
 

@@ -230,7 +230,9 @@ func TestTruncation(t *testing.T) {
 					}
 					mtPending(t, "message consumed", c[1], 0, 0)
 					if tc.mode == comm.ModeBuffered {
-						if _, err := c[0].Endpoint().DetachBuffer(ctx); err != nil {
+						dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+						defer cancel()
+						if _, err := c[0].Endpoint().DetachBuffer(dctx); err != nil {
 							t.Fatalf("DetachBuffer after a truncated buffered message: %v", err)
 						}
 					}

@@ -14,9 +14,9 @@ import (
 type Transport interface {
 	// Deliver hands m to world rank dst. It must preserve the order of
 	// messages from one sender to one destination. It must not keep m.Data
-	// beyond the call unless it also holds off calling m.Taken. Delivery to
-	// a rank in this process must be synchronous (small messages to local
-	// ranks bypass the transport, and order must hold across both paths).
+	// beyond the call unless it also holds off calling m.Taken. Small
+	// standard-mode messages reach the transport already holding a private
+	// copy of their data, so the sender is done once Deliver returns.
 	Deliver(ctx context.Context, dst int, m *Message) error
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -24,24 +25,19 @@ const (
 
 const version = "0.1.0"
 
-// singleDashLong lists the long options that are also accepted with a
-// single dash, as Open MPI does (-np, -oversubscribe, ...), and whether each
-// takes a value.
-var singleDashLong = map[string]bool{
-	"np": true, "oversubscribe": false, "tag-output": false, "timeout": true,
-	"wdir": true, "version": false, "help": false, "memory-limit": true,
-	"cache-dir": true, "no-cache": false,
-}
-
-// valueFlags are the flags whose value may be the next argument.
-var valueFlags = map[string]bool{
-	"-n": true, "--np": true, "-x": true, "--timeout": true, "--wdir": true,
-	"--memory-limit": true, "--cache-dir": true,
-}
-
-// normalizeArgs turns Open MPI's single-dash long options into pflag's
-// double-dash form, up to the program name.
-func normalizeArgs(args []string) []string {
+// normalizeArgs turns Open MPI's single-dash long options (-np,
+// -oversubscribe, -tag-output, ...) into pflag's double-dash form, up to
+// the program name.
+func normalizeArgs(fs *pflag.FlagSet, args []string) []string {
+	takesValue := func(a string) bool {
+		var f *pflag.Flag
+		if strings.HasPrefix(a, "--") {
+			f = fs.Lookup(a[2:])
+		} else if len(a) == 2 {
+			f = fs.ShorthandLookup(a[1:])
+		}
+		return f != nil && f.Value.Type() != "bool"
+	}
 	out := make([]string, 0, len(args))
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -50,12 +46,12 @@ func normalizeArgs(args []string) []string {
 		}
 		if !strings.HasPrefix(a, "--") && len(a) > 2 {
 			name, _, _ := strings.Cut(a[1:], "=")
-			if _, ok := singleDashLong[name]; ok {
+			if fs.Lookup(name) != nil {
 				a = "-" + a
 			}
 		}
 		out = append(out, a)
-		if valueFlags[a] && i+1 < len(args) {
+		if !strings.Contains(a, "=") && takesValue(a) && i+1 < len(args) {
 			i++
 			out = append(out, args[i])
 		}
@@ -75,6 +71,7 @@ type options struct {
 	memoryLimit int
 	cacheDir    string
 	noCache     bool
+	cpuProfile  string
 }
 
 func newFlagSet(o *options) *pflag.FlagSet {
@@ -91,6 +88,8 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.IntVar(&o.memoryLimit, "memory-limit", 0, "cap each rank's linear memory at this many MiB (0: the module's own limit)")
 	fs.StringVar(&o.cacheDir, "cache-dir", "", "directory for compiled modules (default: the user cache directory)")
 	fs.BoolVar(&o.noCache, "no-cache", false, "do not cache compiled modules on disk")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the whole job to this file")
+	_ = fs.MarkHidden("cpuprofile")
 	return fs
 }
 
@@ -103,7 +102,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var o options
 	fs := newFlagSet(&o)
 	fs.SetOutput(io.Discard)
-	if err := fs.Parse(normalizeArgs(args)); err != nil {
+	if err := fs.Parse(normalizeArgs(fs, args)); err != nil {
 		fmt.Fprintf(stderr, "mpirun: %v\nRun 'mpirun --help' for the options.\n", err)
 		return exitUsage
 	}
@@ -185,6 +184,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, time.Duration(o.timeout)*time.Second, errTimeout)
 		defer cancel()
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "mpirun: %v\n", err)
+			return exitUsage
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "mpirun: %v\n", err)
+			return exitUsage
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	res, err := rank.Run(ctx, cfg)
 	out.flush()

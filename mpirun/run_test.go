@@ -83,8 +83,9 @@ func runMpirun(t *testing.T, args ...string) result {
 }
 
 func TestNormalizeArgs(t *testing.T) {
-	got := normalizeArgs([]string{"-np", "4", "-oversubscribe", "-x", "A=1", "--tag-output", "prog.wasm", "-np", "3"})
-	want := []string{"--np", "4", "--oversubscribe", "-x", "A=1", "--tag-output", "prog.wasm", "-np", "3"}
+	var o options
+	got := normalizeArgs(newFlagSet(&o), []string{"-np", "4", "-oversubscribe", "-x", "A=1", "-timeout=5", "--tag-output", "--wdir", "/tmp", "prog.wasm", "-np", "3"})
+	want := []string{"--np", "4", "--oversubscribe", "-x", "A=1", "--timeout=5", "--tag-output", "--wdir", "/tmp", "prog.wasm", "-np", "3"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("normalizeArgs = %q, want %q", got, want)
 	}

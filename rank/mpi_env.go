@@ -134,7 +134,12 @@ func envFunctions() []mpiFunc {
 			return c.putI32(c.u32(1), int32(cs.c.Size()), "size")
 		}},
 		{name: "MPI_Wtime", beforeInit: true, float: func(c *call) float64 {
-			return float64(time.Now().UnixNano()) / 1e9
+			// Seconds since the epoch, but advanced by the monotonic clock
+			// from one instant shared by every rank of the job, so it never
+			// goes backwards when the wall clock is stepped and all ranks
+			// read the same clock (MPI_WTIME_IS_GLOBAL).
+			start := c.r.job.start
+			return float64(start.UnixNano())/1e9 + time.Since(start).Seconds()
 		}},
 		{name: "MPI_Wtick", beforeInit: true, float: func(c *call) float64 { return 1e-9 }},
 		{name: "MPI_Get_processor_name", params: params(2), beforeInit: true, fn: func(c *call) error {

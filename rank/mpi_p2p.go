@@ -1,6 +1,8 @@
 package rank
 
 import (
+	"math"
+
 	"github.com/wasmpi/wasmpi/comm"
 	"github.com/wasmpi/wasmpi/rank/abi"
 )
@@ -288,10 +290,17 @@ func p2pFunctions() []mpiFunc {
 			return c.getCount(c.u32(0), c.u32(1), c.u32(2))
 		}},
 		{name: "MPI_Get_elements", params: params(3), fn: func(c *call) error {
-			return c.getCount(c.u32(0), c.u32(1), c.u32(2))
+			n, err := c.statusElements(c.u32(0), c.u32(1))
+			if err != nil {
+				return err
+			}
+			if n > math.MaxInt32 {
+				n = int64(abi.Undefined)
+			}
+			return c.putI32(c.u32(2), int32(n), "count")
 		}},
 		{name: "MPI_Get_elements_x", params: params(3), fn: func(c *call) error {
-			n, err := c.statusCount(c.u32(0), c.u32(1))
+			n, err := c.statusElements(c.u32(0), c.u32(1))
 			if err != nil {
 				return err
 			}
@@ -337,28 +346,84 @@ func sendrecv(c *call, cm *comm.Comm, sbuf []byte, dest, stag int, rbuf []byte, 
 	return st.Err
 }
 
-// statusCount is the number of whole elements of datatype dt that the
-// status describes, or MPI_UNDEFINED.
-func (c *call) statusCount(sp, dt uint32) (int64, error) {
-	if _, err := c.view(sp, abi.StatusSize, "status"); err != nil {
-		return 0, err
-	}
+// statusBytes reads the byte count of the guest status at sp and resolves
+// the datatype dt.
+func (c *call) statusBytes(sp, dt uint32) (int64, comm.Datatype, error) {
 	if sp == 0 {
-		return 0, comm.Errorf(comm.ErrArg, "status is MPI_STATUS_IGNORE")
+		return 0, 0, comm.Errorf(comm.ErrArg, "status is MPI_STATUS_IGNORE")
+	}
+	if _, err := c.view(sp, abi.StatusSize, "status"); err != nil {
+		return 0, 0, err
 	}
 	t, err := c.datatype(dt)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	bytes, _ := c.mem.ReadUint64Le(sp + statusCountLo)
+	return int64(bytes), t, nil
+}
+
+// statusCount is the number of whole elements of datatype dt that the
+// status describes, or MPI_UNDEFINED (MPI_Get_count).
+func (c *call) statusCount(sp, dt uint32) (int64, error) {
+	bytes, t, err := c.statusBytes(sp, dt)
+	if err != nil {
+		return 0, err
+	}
 	size := int64(t.Size())
 	if size == 0 {
 		return 0, nil
 	}
-	if int64(bytes)%size != 0 {
+	if bytes%size != 0 {
 		return int64(abi.Undefined), nil
 	}
-	return int64(bytes) / size, nil
+	return bytes / size, nil
+}
+
+// pairLayout describes the predefined pair types of MINLOC/MAXLOC as the
+// C struct {value; int} on wasm32: the value's size and the int's offset.
+var pairLayout = map[comm.Datatype]struct{ value, intOff int64 }{
+	comm.TypeFloatInt:      {4, 4},
+	comm.TypeDoubleInt:     {8, 8},
+	comm.TypeLongInt:       {4, 4},
+	comm.Type2Int:          {4, 4},
+	comm.TypeShortInt:      {2, 4},
+	comm.TypeLongDoubleInt: {16, 16},
+}
+
+// statusElements is the number of basic elements the status describes
+// (MPI_Get_elements): a pair type counts two per pair, and a trailing
+// partial pair counts the components it holds completely. MPI_UNDEFINED
+// when the bytes end inside a basic element.
+func (c *call) statusElements(sp, dt uint32) (int64, error) {
+	bytes, t, err := c.statusBytes(sp, dt)
+	if err != nil {
+		return 0, err
+	}
+	size := int64(t.Size())
+	if size == 0 {
+		return 0, nil
+	}
+	p, pair := pairLayout[t]
+	if !pair {
+		if bytes%size != 0 {
+			return int64(abi.Undefined), nil
+		}
+		return bytes / size, nil
+	}
+	n, rem := 2*(bytes/size), bytes%size
+	switch {
+	case rem == 0:
+	case rem < p.value:
+		return int64(abi.Undefined), nil // inside the value
+	case rem <= p.intOff:
+		n++ // the value, perhaps some padding
+	case rem < p.intOff+4:
+		return int64(abi.Undefined), nil // inside the int
+	default:
+		n += 2 // value and int, part of the trailing padding
+	}
+	return n, nil
 }
 
 func (c *call) getCount(sp, dt, out uint32) error {

@@ -95,3 +95,33 @@ func TestEnvConformance(t *testing.T) {
 		})
 	}
 }
+
+func TestP2PBasic(t *testing.T) {
+	t.Parallel()
+	for _, np := range []int{1, 2, 3, 4, 8} {
+		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
+			t.Parallel()
+			pass(t, "p2p_basic.c", np)
+		})
+	}
+}
+
+func TestP2PNonblocking(t *testing.T) {
+	t.Parallel()
+	for _, np := range []int{1, 2, 5, 8} {
+		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
+			t.Parallel()
+			pass(t, "p2p_nonblock.c", np)
+		})
+	}
+}
+
+func TestP2POrder(t *testing.T) {
+	t.Parallel()
+	for _, np := range []int{2, 3, 8} {
+		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
+			t.Parallel()
+			pass(t, "p2p_order.c", np, "order")
+		})
+	}
+}

@@ -48,10 +48,10 @@ var emulationDefines = []string{
 	"-D_WASI_EMULATED_GETPID",
 }
 
-// EmulatedLibs are the wasi-libc emulation libraries every link includes,
+// emulatedLibs are the wasi-libc emulation libraries every link includes,
 // matching the _WASI_EMULATED_* defines. Archives: only what a program uses
 // is linked in.
-var EmulatedLibs = []string{
+var emulatedLibs = []string{
 	"-lwasi-emulated-signal",
 	"-lwasi-emulated-process-clocks",
 	"-lwasi-emulated-mman",
@@ -305,7 +305,7 @@ func translate(lang Lang, tc *toolchain, p *parsed) *command {
 		linkOnly = append(linkOnly, "-lc++", "-lc++abi")
 	}
 	linkOnly = append(linkOnly, longDoubleLib)
-	linkOnly = append(linkOnly, EmulatedLibs...)
+	linkOnly = append(linkOnly, emulatedLibs...)
 
 	c := &command{
 		compile: concat(base, pre, tail),

@@ -72,9 +72,9 @@
 // The SDK headers, the clean sysroot and the support library (compiled from
 // the C sources embedded in this package) live in
 // $WASMPI_CACHE_DIR/sdk-<hash>, default os.UserCacheDir()/wasmpi/sdk-<hash>;
-// the hash covers the embedded files, the compiler binary and the sysroot. The
-// directory is built in a temporary directory and renamed into place, so
-// concurrent mpicc runs are safe.
+// the hash covers the embedded files, the compiler binary, the sysroot, llvm-ar
+// and wasm-opt. The directory is built in a temporary directory and renamed
+// into place, so concurrent mpicc runs are safe.
 //
 // # Support library and runtime environment
 //

@@ -287,13 +287,6 @@ const cProgram = `#include <mpi.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 
-static int deep(int n) {
-	volatile char big[1 << 20]; /* 1 MiB on the stack: needs more than wasm-ld's 64 KiB default */
-	big[0] = (char)n;
-	big[sizeof big - 1] = 1;
-	return n == 0 ? big[0] + big[sizeof big - 1] : deep(n - 1) + big[0];
-}
-
 int main(int argc, char **argv) {
 	int rank = -1, size = -1;
 	char host[64];
@@ -309,11 +302,11 @@ int main(int argc, char **argv) {
 	void *m = mmap(NULL, 100, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	signal(SIGINT, SIG_IGN);
 	printf("ld=%.2Lf ", (long double)1.25);
-	printf("rank=%d size=%d host=%s node=%s page=%d pagesize=%ld nproc=%ld conf=%ld pid_ok=%d clock_ok=%d aligned=%d mmap_ok=%d deep=%d\n",
+	printf("rank=%d size=%d host=%s node=%s page=%d pagesize=%ld nproc=%ld conf=%ld pid_ok=%d clock_ok=%d aligned=%d mmap_ok=%d\n",
 		rank, size, host, u.nodename, getpagesize(), sysconf(_SC_PAGESIZE),
 		sysconf(_SC_NPROCESSORS_ONLN), sysconf(_SC_NPROCESSORS_CONF),
 		getpid() > 0, clock() != (clock_t)-1, p != NULL && ((uintptr_t)p % 4096) == 0,
-		m != MAP_FAILED, deep(3));
+		m != MAP_FAILED);
 	MPI_Finalize();
 	return 0;
 }
@@ -328,12 +321,12 @@ func TestCProgram(t *testing.T) {
 	mustBuild(t, C, append(mpiHeaderDir(t), "-Wall", "-Werror", src, "-o", out)...)
 
 	got, code := runWasm(t, out, map[string]string{"WASMPI_HOSTNAME": "node7", "WASMPI_NPROCS": "3"})
-	want := "ld=1.25 rank=0 size=1 host=node7 node=node7 page=65536 pagesize=65536 nproc=3 conf=3 pid_ok=1 clock_ok=1 aligned=1 mmap_ok=1 deep=7\n"
+	want := "ld=1.25 rank=0 size=1 host=node7 node=node7 page=65536 pagesize=65536 nproc=3 conf=3 pid_ok=1 clock_ok=1 aligned=1 mmap_ok=1\n"
 	if code != 0 || got != want {
 		t.Errorf("exit %d, output\n%s\nwant\n%s", code, got, want)
 	}
 	got, _ = runWasm(t, out, nil)
-	want = "ld=1.25 rank=0 size=1 host=localhost node=localhost page=65536 pagesize=65536 nproc=1 conf=1 pid_ok=1 clock_ok=1 aligned=1 mmap_ok=1 deep=7\n"
+	want = "ld=1.25 rank=0 size=1 host=localhost node=localhost page=65536 pagesize=65536 nproc=1 conf=1 pid_ok=1 clock_ok=1 aligned=1 mmap_ok=1\n"
 	if got != want {
 		t.Errorf("without the runtime's variables: output\n%s\nwant\n%s", got, want)
 	}
@@ -723,5 +716,47 @@ func TestDamagedCacheIsRebuilt(t *testing.T) {
 	}
 	if _, err := os.Stat(lib); err != nil {
 		t.Errorf("not rebuilt: %v", err)
+	}
+}
+
+// TestStackOverflowTraps: with --stack-first, overflowing the 8 MiB stack
+// traps instead of overwriting static data.
+func TestStackOverflowTraps(t *testing.T) {
+	t.Parallel()
+	needToolchain(t, C)
+	dir := t.TempDir()
+	src := writeFile(t, dir, "so.c", `#include <stdio.h>
+#include <stdlib.h>
+static int depth(int n) {
+	volatile char frame[1 << 20];
+	for (unsigned i = 0; i < sizeof frame; i += 4096)
+		frame[i] = (char)n;
+	return n == 0 ? 0 : depth(n - 1) + frame[(unsigned)n * 4096 % sizeof frame];
+}
+int main(int argc, char **argv) { printf("%d\n", depth(atoi(argv[1]))); return 0; }
+`)
+	out := filepath.Join(dir, "so.wasm")
+	mustBuild(t, C, "-O1", src, "-o", out)
+	ctx := context.Background()
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	wasi_snapshot_preview1.MustInstantiate(ctx, r)
+	bin, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compiled, err := r.CompileModule(ctx, bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 6 MiB of frames fit in the 8 MiB stack (wasm-ld's default is 64 KiB).
+	var stdout bytes.Buffer
+	_, err = r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithName("fits").WithArgs("so", "6").WithStdout(&stdout))
+	if err != nil || stdout.String() != "21\n" {
+		t.Errorf("6 MiB of stack: err = %v, output %q", err, stdout.String())
+	}
+	_, err = r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithName("overflows").WithArgs("so", "16"))
+	if err == nil || !strings.Contains(err.Error(), "out of bounds memory access") {
+		t.Errorf("stack overflow: err = %v, want an out-of-bounds trap", err)
 	}
 }

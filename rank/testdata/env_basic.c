@@ -201,7 +201,7 @@ int main(int argc, char **argv) {
     CHECK(dt >= 0.045 && dt < 5.0, "50 ms sleep measured as %f s", dt);
     double tick = MPI_Wtick();
     CHECK(tick > 0 && tick <= 1e-3, "MPI_Wtick = %g", tick);
-    CHECK(tick == 1e-9, "MPI_Wtick = %g, want 1e-9", tick);
+    CHECK(tick <= 1e-6, "MPI_Wtick = %g, want at most 1 us", tick);
     /* Wtime is time since the epoch here: compare with the WASI wall clock. */
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);

@@ -5,15 +5,29 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Spin budgets for waiting. A waiter first polls (cheap when the peer runs
 // on another core and answers within a microsecond), then yields its
 // processor a few times, then parks without using any CPU until woken.
+// Parking and waking cost several microseconds (a futex round trip), so
+// when every rank can have a core to itself the poll phase is long;
+// when ranks outnumber cores polling would only steal the core the peer
+// needs, so it is short.
 const (
-	spinPolls  = 2000
-	spinYields = 20
+	spinDedicated      = 50 * time.Microsecond
+	spinOversubscribed = 2 * time.Microsecond
+	spinYields         = 20
 )
+
+// spinBudget is how long a waiter of a world of size ranks polls.
+func spinBudget(size int) time.Duration {
+	if size <= runtime.GOMAXPROCS(0) {
+		return spinDedicated
+	}
+	return spinOversubscribed
+}
 
 // waker lets the goroutines of one rank sleep until something they might be
 // waiting for has happened. Completing a request wakes its owner.
@@ -25,10 +39,11 @@ type waker struct {
 	// stop is the world's context: when it is done every wait returns,
 	// whatever context the caller passed.
 	stop context.Context
+	spin time.Duration
 }
 
-func newWaker(stop context.Context) *waker {
-	w := &waker{stop: stop}
+func newWaker(stop context.Context, spin time.Duration) *waker {
+	w := &waker{stop: stop, spin: spin}
 	w.cond.L = &w.mu
 	return w
 }
@@ -47,9 +62,16 @@ func (w *waker) wake() {
 // waitUntil blocks until ready returns true or ctx is done. ready must be
 // safe to call from any goroutine and must not block.
 func (w *waker) waitUntil(ctx context.Context, ready func() bool) error {
-	for i := 0; i < spinPolls; i++ {
+	if ready() {
+		return nil
+	}
+	start := time.Now()
+	for i := 1; ; i++ {
 		if ready() {
 			return nil
+		}
+		if i&63 == 0 && time.Since(start) > w.spin {
+			break
 		}
 	}
 	for i := 0; i < spinYields; i++ {

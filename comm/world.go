@@ -50,8 +50,9 @@ func NewWorld(ctx context.Context, size int, opts ...WorldOption) (*World, error
 	}
 	w := &World{size: size, endpoints: make([]*Endpoint, size)}
 	w.ctx, w.cancel = context.WithCancelCause(ctx)
+	spin := spinBudget(size)
 	for i := range w.endpoints {
-		w.endpoints[i] = &Endpoint{world: w, rank: i, waker: newWaker(w.ctx)}
+		w.endpoints[i] = &Endpoint{world: w, rank: i, waker: newWaker(w.ctx, spin)}
 	}
 	for _, o := range opts {
 		o(w)

@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/wasmpi/wasmpi/rank/sdk"
 )
@@ -122,6 +124,43 @@ func TestP2POrder(t *testing.T) {
 		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
 			t.Parallel()
 			pass(t, "p2p_order.c", np, "order")
+		})
+	}
+}
+
+// TestBlockedRanksAreCheap runs 64 ranks where 63 block in MPI_Recv while
+// rank 0 computes for about a second. Blocked ranks must park, not spin:
+// the job's CPU time stays close to rank 0's one second of work. The test
+// is not parallel so that the process's CPU time is its own.
+func TestBlockedRanksAreCheap(t *testing.T) {
+	mod := module(t, "p2p_order.c")
+	var before, after syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+	start := time.Now()
+	out := runJob(t, mod, 64, "fanout")
+	wall := time.Since(start)
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+	if out.Result.ExitCode != 0 || out.Result.Failure != nil || !strings.Contains(out.Stdout, "No Errors") {
+		t.Fatalf("exit %d, failure %v\nstdout:\n%s\nstderr:\n%s", out.Result.ExitCode, out.Result.Failure, out.Stdout, out.Stderr)
+	}
+	cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
+	t.Logf("64 ranks: wall %v, CPU %v", wall, cpu)
+	if wall < time.Second {
+		t.Errorf("job took %v; rank 0 computes for 1 s", wall)
+	}
+	// Rank 0 uses one core for ~1 s; compiling and 64 instantiations add a
+	// little. 63 spinning ranks would use the second core the whole time.
+	if cpu > wall*3/2 {
+		t.Errorf("CPU %v for a wall time of %v: blocked ranks are burning CPU", cpu, wall)
+	}
+}
+
+func TestErrorsReturn(t *testing.T) {
+	t.Parallel()
+	for _, np := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
+			t.Parallel()
+			pass(t, "err_args.c", np)
 		})
 	}
 }

@@ -519,6 +519,103 @@ static void test_alltoallw(void) {
     free(rt);
 }
 
+/* Displacements are relative to the buffer address and may be negative
+ * (the standard puts no sign restriction on them): the buffer arguments
+ * point into the middle of the arrays. */
+static void test_negative_displs(void) {
+    int *counts = ialloc(size), *displs = ialloc(size);
+    int total = 0;
+    for (int r = 0; r < size; r++) {
+        counts[r] = r % 3 == 1 ? 0 : 2;
+        total += counts[r];
+    }
+    /* Blocks laid out from -total-size to about 0, in reverse order. */
+    int off = -total - size;
+    for (int r = size - 1; r >= 0; r--) {
+        displs[r] = counts[r] ? off : -(1 << 20);
+        off += counts[r] + 1;
+    }
+    int ext = total + size + 4;
+    int *arr = ialloc(ext), *base = arr + total + size; /* base[displs[r]] is inside arr */
+    int mine[2] = {val(rank, 7, 0), val(rank, 7, 1)};
+    int root = size - 1;
+
+    ifill(arr, ext, SENTINEL);
+    int rc = MPI_Gatherv(mine, counts[rank], MPI_INT, base, counts, displs, MPI_INT, root, MPI_COMM_WORLD);
+    CHECK(rc == MPI_SUCCESS, "Gatherv with negative displacements rc %d", rc);
+    if (rank == root) {
+        int bad = 0;
+        for (int r = 0; r < size; r++)
+            for (int i = 0; i < counts[r]; i++)
+                if (base[displs[r] + i] != val(r, 7, i)) bad++;
+        CHECK(bad == 0, "Gatherv with negative displacements: %d wrong", bad);
+    }
+
+    int got[2] = {SENTINEL, SENTINEL};
+    if (rank == root)
+        for (int r = 0; r < size; r++)
+            for (int i = 0; i < counts[r]; i++) base[displs[r] + i] = val(root, r, i);
+    rc = MPI_Scatterv(base, counts, displs, MPI_INT, got, counts[rank], MPI_INT, root, MPI_COMM_WORLD);
+    CHECK(rc == MPI_SUCCESS, "Scatterv with negative displacements rc %d", rc);
+    for (int i = 0; i < counts[rank]; i++)
+        CHECK(got[i] == val(root, rank, i), "Scatterv with negative displacements elem %d: %d", i, got[i]);
+
+    ifill(arr, ext, SENTINEL);
+    rc = MPI_Allgatherv(mine, counts[rank], MPI_INT, base, counts, displs, MPI_INT, MPI_COMM_WORLD);
+    CHECK(rc == MPI_SUCCESS, "Allgatherv with negative displacements rc %d", rc);
+    int bad = 0;
+    for (int r = 0; r < size; r++)
+        for (int i = 0; i < counts[r]; i++)
+            if (base[displs[r] + i] != val(r, 7, i)) bad++;
+    CHECK(bad == 0, "Allgatherv with negative displacements: %d wrong", bad);
+
+    /* Alltoallv: everybody sends counts[dst] elements to dst, from base
+     * with displs; receives counts[me] from everyone into rbase. */
+    int *rc_ = ialloc(size), *rd = ialloc(size);
+    for (int r = 0; r < size; r++) {
+        rc_[r] = counts[rank];
+        rd[r] = -(size - r) * 2;
+    }
+    int *rarr = ialloc(2 * size + 1), *rbase = rarr + 2 * size;
+    ifill(arr, ext, SENTINEL);
+    for (int r = 0; r < size; r++)
+        for (int i = 0; i < counts[r]; i++) base[displs[r] + i] = val(rank, r, i);
+    ifill(rarr, 2 * size + 1, SENTINEL);
+    rc = MPI_Alltoallv(base, counts, displs, MPI_INT, rbase, rc_, rd, MPI_INT, MPI_COMM_WORLD);
+    CHECK(rc == MPI_SUCCESS, "Alltoallv with negative displacements rc %d", rc);
+    bad = 0;
+    for (int r = 0; r < size; r++)
+        for (int i = 0; i < rc_[r]; i++)
+            if (rbase[rd[r] + i] != val(r, rank, i)) bad++;
+    CHECK(bad == 0, "Alltoallv with negative displacements: %d wrong", bad);
+
+    /* Alltoallw: byte displacements, negative. */
+    int *bd = ialloc(size), *rbd = ialloc(size);
+    MPI_Datatype *ty = malloc(size * sizeof(MPI_Datatype));
+    for (int r = 0; r < size; r++) {
+        bd[r] = displs[r] * 4;
+        rbd[r] = rd[r] * 4;
+        ty[r] = MPI_INT;
+    }
+    ifill(rarr, 2 * size + 1, SENTINEL);
+    rc = MPI_Alltoallw(base, counts, bd, ty, rbase, rc_, rbd, ty, MPI_COMM_WORLD);
+    CHECK(rc == MPI_SUCCESS, "Alltoallw with negative displacements rc %d", rc);
+    bad = 0;
+    for (int r = 0; r < size; r++)
+        for (int i = 0; i < rc_[r]; i++)
+            if (rbase[rd[r] + i] != val(r, rank, i)) bad++;
+    CHECK(bad == 0, "Alltoallw with negative displacements: %d wrong", bad);
+    free(bd);
+    free(rbd);
+    free(ty);
+    free(rc_);
+    free(rd);
+    free(rarr);
+    free(arr);
+    free(counts);
+    free(displs);
+}
+
 /* Every collective of this file on MPI_COMM_SELF. */
 static void test_self(void) {
     MPI_Comm self = MPI_COMM_SELF;
@@ -584,6 +681,7 @@ int main(int argc, char **argv) {
     test_alltoall();
     test_alltoallv();
     test_alltoallw();
+    test_negative_displs();
     test_self();
     return mtest_finish();
 }

@@ -74,7 +74,8 @@ func (c *Comm) Isend(ctx context.Context, buf []byte, dest, tag int, mode SendMo
 		return e.completedRequest(KindSend, Status{Source: ProcNull, Tag: AnyTag}), nil
 	}
 	req := &Request{Kind: KindSend, owner: e}
-	m := &Message{Envelope: Envelope{Context: c.context, Source: c.rank, Tag: tag}}
+	m := &req.msg
+	m.Envelope = Envelope{Context: c.context, Source: c.rank, Tag: tag}
 	switch {
 	case mode == ModeBuffered:
 		if err := e.bsend.reserve(len(buf)); err != nil {
@@ -88,13 +89,13 @@ func (c *Comm) Isend(ctx context.Context, buf []byte, dest, tag int, mode SendMo
 		req.done.Store(true)
 	case mode == ModeSync || len(buf) > EagerLimit:
 		m.Data = buf
-		m.Taken = func() { req.complete(Status{}) }
+		m.sendReq = req
 	default:
 		// Eager: the receiver copies from the sender's buffer if it is
-		// already waiting (Taken runs before Deliver returns), otherwise
-		// the transport below sees a message whose data we copy now.
+		// already waiting (completing the send on the spot), otherwise
+		// the message gets a private copy and the send is done.
 		m.Data = buf
-		m.Taken = func() { req.complete(Status{}) }
+		m.sendReq = req
 		e.eagerDeliver(ctx, c.ranks[dest], m, req)
 		return req, nil
 	}
@@ -141,6 +142,7 @@ func (e *Endpoint) ownCopy(m *Message) {
 	copy(data, m.Data)
 	m.Data = data
 	m.Taken = func() { e.world.eager.put(data) }
+	m.sendReq = nil
 }
 
 // Irecv posts a receive into buf from source (or AnySource) with tag (or

@@ -33,16 +33,25 @@ type Message struct {
 	Envelope
 	Data []byte
 	// Taken, if set, is called exactly once after a receiver has copied Data
-	// (or the message was otherwise consumed). It completes synchronous and
-	// rendezvous sends and releases eager buffers.
+	// (or the message was otherwise consumed). It releases eager buffers
+	// and, through a transport, acknowledges synchronous sends.
 	Taken func()
+	// sendReq, if set, is the local send request that completes when the
+	// message is taken (rendezvous and synchronous sends in process). It
+	// saves a closure per message.
+	sendReq *Request
 }
 
+// taken runs the message's completion. The message must not be touched
+// afterwards: it may live inside a send request that is reused.
 func (m *Message) taken() {
-	if m.Taken != nil {
-		f := m.Taken
-		m.Taken = nil
+	f, req := m.Taken, m.sendReq
+	m.Taken, m.sendReq = nil, nil
+	if f != nil {
 		f()
+	}
+	if req != nil {
+		req.complete(Status{})
 	}
 }
 

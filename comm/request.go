@@ -40,8 +40,10 @@ type Request struct {
 	source  int
 	tag     int
 	buf     []byte
-	// receives posted on a communicator map the sender's communicator rank
-	// through here when they complete; nil means identity.
+
+	// send side: the message itself lives in the request, so a send
+	// allocates once.
+	msg Message
 }
 
 // Done reports whether the request has completed.
@@ -50,11 +52,13 @@ func (r *Request) Done() bool { return r.done.Load() }
 // Status returns the final status; it is only meaningful once Done is true.
 func (r *Request) Status() Status { return r.status }
 
-// complete records the status and wakes the owner. It must be called once.
+// complete records the status and wakes the owner. It must be called once,
+// and touches nothing of r after publishing done (the owner may reuse it).
 func (r *Request) complete(st Status) {
+	w := r.owner.waker
 	r.status = st
 	r.done.Store(true)
-	r.owner.waker.wake()
+	w.wake()
 }
 
 // NewGenericRequest returns a request of the endpoint that the caller

@@ -1,6 +1,10 @@
 package abi
 
-import "github.com/wasmpi/wasmpi/comm"
+import (
+	"sync"
+
+	"github.com/wasmpi/wasmpi/comm"
+)
 
 // predefinedType is one predefined datatype handle of the ABI. kind is
 // comm.TypeNull when the runtime has no element type for it (Fortran and C++
@@ -94,13 +98,33 @@ var datatypeAliases = [...][2]string{
 	{"MPI_C_COMPLEX", "MPI_C_FLOAT_COMPLEX"},
 }
 
-func findDatatype(handle uint32) (predefinedType, bool) {
-	for _, e := range datatypeTable {
-		if e.handle == handle {
-			return e, true
+// datatypeIndexSize bounds the handles the index covers; every predefined
+// datatype handle of the ABI is below it.
+const datatypeIndexSize = 0x400
+
+// datatypeIndex maps a handle to its position in datatypeTable plus one
+// (0: not predefined). Datatype is on the path of every MPI call with a
+// buffer, so the lookup is one array access.
+var datatypeIndex = sync.OnceValue(func() *[datatypeIndexSize]uint16 {
+	var idx [datatypeIndexSize]uint16
+	for i, e := range datatypeTable {
+		if e.handle >= datatypeIndexSize {
+			panic("abi: datatype handle outside the index")
 		}
+		idx[e.handle] = uint16(i + 1)
 	}
-	return predefinedType{}, false
+	return &idx
+})
+
+func findDatatype(handle uint32) (predefinedType, bool) {
+	if handle >= datatypeIndexSize {
+		return predefinedType{}, false
+	}
+	i := datatypeIndex()[handle]
+	if i == 0 {
+		return predefinedType{}, false
+	}
+	return datatypeTable[i-1], true
 }
 
 // Datatype maps a predefined datatype handle to the runtime's element type.

@@ -6,35 +6,42 @@ import (
 )
 
 // BsendOverhead is the bookkeeping space each buffered send takes from the
-// attached buffer, on top of its data (MPI_BSEND_OVERHEAD).
-const BsendOverhead = 96
+// attached buffer, on top of its data (MPI_BSEND_OVERHEAD; the ABI table
+// checks that the guest header says the same).
+const BsendOverhead = 512
 
 // bsendState accounts for the buffer attached with MPI_Buffer_attach. The
-// data itself is kept in host memory; the accounting makes a program that
-// overflows its buffer fail as it would natively.
+// data itself is copied into host memory and handed to the receiver at
+// once, so the guest's buffer is never written; the accounting makes a
+// program that overflows its buffer fail as it would natively.
 type bsendState struct {
-	mu       sync.Mutex
-	attached bool
-	size     int
-	used     int
+	mu         sync.Mutex
+	attached   bool
+	size       int
+	used       int
+	generation uint64 // bumped by every detach, so late releases of an old buffer are ignored
 }
 
-func (b *bsendState) reserve(n int) error {
+// reserve takes n bytes (plus the overhead) and returns the generation the
+// reservation belongs to.
+func (b *bsendState) reserve(n int) (uint64, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !b.attached {
-		return Errorf(ErrBuffer, "buffered send of %d bytes without an attached buffer (call MPI_Buffer_attach first)", n)
+		return 0, Errorf(ErrBuffer, "buffered send of %d bytes without an attached buffer (call MPI_Buffer_attach first)", n)
 	}
 	if b.used+n+BsendOverhead > b.size {
-		return Errorf(ErrBuffer, "buffered send of %d bytes does not fit: %d of the %d attached bytes are in use (each message also takes MPI_BSEND_OVERHEAD=%d)", n, b.used, b.size, BsendOverhead)
+		return 0, Errorf(ErrBuffer, "buffered send of %d bytes does not fit: %d of the %d attached bytes are in use (each message also takes MPI_BSEND_OVERHEAD=%d)", n, b.used, b.size, BsendOverhead)
 	}
 	b.used += n + BsendOverhead
-	return nil
+	return b.generation, nil
 }
 
-func (b *bsendState) release(n int) {
+func (b *bsendState) release(n int, generation uint64) {
 	b.mu.Lock()
-	b.used -= n + BsendOverhead
+	if generation == b.generation {
+		b.used -= n + BsendOverhead
+	}
 	b.mu.Unlock()
 }
 
@@ -53,29 +60,19 @@ func (e *Endpoint) AttachBuffer(size int) error {
 	return nil
 }
 
-// DetachBuffer waits until every buffered message has been received, then
-// detaches the buffer and returns its size.
-func (e *Endpoint) DetachBuffer(ctx context.Context) (int, error) {
+// DetachBuffer detaches the buffer and returns its size. MPI lets detach
+// block until the buffered messages are transmitted; here they already are
+// (each one sits, copied, in its receiver's queue), so it returns at once,
+// and a program that detaches before its peer receives does not deadlock.
+func (e *Endpoint) DetachBuffer(context.Context) (int, error) {
 	b := &e.bsend
 	b.mu.Lock()
-	attached := b.attached
-	b.mu.Unlock()
-	if !attached {
+	defer b.mu.Unlock()
+	if !b.attached {
 		return 0, Errorf(ErrBuffer, "no buffer is attached")
 	}
-	// Buffered messages drain as receivers take them; each release wakes
-	// this endpoint.
-	err := e.WaitFor(ctx, func() bool {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		return b.used == 0
-	})
-	if err != nil {
-		return 0, err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	size := b.size
-	b.attached, b.size = false, 0
+	b.attached, b.size, b.used = false, 0, 0
+	b.generation++
 	return size, nil
 }

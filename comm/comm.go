@@ -78,13 +78,14 @@ func (c *Comm) Isend(ctx context.Context, buf []byte, dest, tag int, mode SendMo
 	m.Envelope = Envelope{Context: c.context, Source: c.rank, Tag: tag}
 	switch {
 	case mode == ModeBuffered:
-		if err := e.bsend.reserve(len(buf)); err != nil {
+		gen, err := e.bsend.reserve(len(buf))
+		if err != nil {
 			return nil, err
 		}
 		m.Data = buf
 		e.ownCopy(m)
 		recycle, n := m.Taken, len(buf)
-		m.Taken = func() { recycle(); e.bsend.release(n); e.waker.wake() }
+		m.Taken = func() { recycle(); e.bsend.release(n, gen) }
 		req.status = Status{}
 		req.done.Store(true)
 	case mode == ModeSync || len(buf) > EagerLimit:

@@ -45,17 +45,6 @@ func mtBlockers(t *testing.T, c []*comm.Comm, opCtx func() context.Context) map[
 			}
 			return c[4].Endpoint().WaitAll(ctx, []*comm.Request{r})
 		},
-		"DetachBuffer": func(ctx context.Context) error {
-			ep := c[5].Endpoint()
-			if err := ep.AttachBuffer(1000); err != nil {
-				return err
-			}
-			if err := c[5].Send(ctx, []byte("x"), 0, 99, comm.ModeBuffered); err != nil {
-				return err
-			}
-			_, err := ep.DetachBuffer(ctx)
-			return err
-		},
 	}
 	out := make(map[string]chan mtResult)
 	for name, op := range ops {

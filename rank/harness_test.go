@@ -71,7 +71,7 @@ func buildC(t *testing.T, name string, extra ...string) []byte {
 			br.err = err.Error()
 			return
 		}
-		out := filepath.Join(dir, strings.NewReplacer("/", "_", ".", "_").Replace(key)+".wasm")
+		out := filepath.Join(dir, strings.NewReplacer("/", "_", ".", "_", "\x00", "_").Replace(key)+".wasm")
 		var stdout, stderr bytes.Buffer
 		args := append([]string{"-O2", "-g", "-o", out, src}, extra...)
 		code, err := sdk.Run(context.Background(), sdk.C, args, &stdout, &stderr)

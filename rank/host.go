@@ -250,15 +250,15 @@ func (c *call) comm(h uint32) (*commState, error) {
 
 // datatype resolves a datatype handle.
 func (c *call) datatype(h uint32) (comm.Datatype, error) {
+	if h == abi.DatatypeNull {
+		return 0, comm.Errorf(comm.ErrType, "MPI_DATATYPE_NULL is not a valid datatype here")
+	}
 	t, ok := abi.Datatype(h)
 	if !ok {
 		if name := abi.DatatypeName(h); name != "" {
 			return 0, comm.Errorf(comm.ErrType, "datatype %s is not supported yet", name)
 		}
 		return 0, comm.Errorf(comm.ErrType, "invalid datatype handle %#x", h)
-	}
-	if !t.Valid() {
-		return 0, comm.Errorf(comm.ErrType, "MPI_DATATYPE_NULL is not a valid datatype here")
 	}
 	return t, nil
 }

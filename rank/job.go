@@ -377,10 +377,38 @@ func (r *rankState) run(ctx context.Context) (o Outcome) {
 	// cancels or when any rank fails, so no rank stays blocked.
 	ctx = withRank(r.job.world.Context(), r)
 	_, err := r.mod.ExportedFunction("_start").Call(ctx)
+	err = r.explainTrap(err)
 	_ = r.mod.Close(context.Background())
 	code, cause := r.classify(err)
 	o.ExitCode, o.Err = code, cause
 	return o
+}
+
+// stackOverflowError is an out-of-bounds trap caused by the C stack
+// running off the bottom of memory (mpicc puts the stack first, so an
+// overflow cannot silently corrupt data).
+type stackOverflowError struct{ err error }
+
+func (e *stackOverflowError) Error() string {
+	return fmt.Sprintf("C stack overflow: the stack ran past the bottom of memory (mpicc's default stack is 8 MiB; relink with -Wl,-z,stack-size=BYTES for more)\n%v", e.err)
+}
+
+func (e *stackOverflowError) Unwrap() error { return e.err }
+
+// explainTrap recognises a C stack overflow among out-of-bounds traps: the
+// exported stack pointer has then wrapped around below address 0.
+func (r *rankState) explainTrap(err error) error {
+	if err == nil || !strings.Contains(err.Error(), "out of bounds memory access") {
+		return err
+	}
+	g := r.mod.ExportedGlobal("__stack_pointer")
+	if g == nil {
+		return err
+	}
+	if sp := uint32(g.Get()); sp > r.mod.Memory().Size() {
+		return &stackOverflowError{err}
+	}
+	return err
 }
 
 // classify turns the error from _start into an exit code and a reason, and

@@ -1,6 +1,8 @@
 package rank
 
 import (
+	"math"
+
 	"github.com/wasmpi/wasmpi/collective"
 	"github.com/wasmpi/wasmpi/comm"
 	"github.com/wasmpi/wasmpi/rank/abi"
@@ -35,7 +37,11 @@ func (c *call) ints(ptr uint32, n int, what string) ([]int, error) {
 }
 
 // vector resolves a buffer addressed by per-rank counts and displacements
-// (in elements of t) into one view plus byte counts and displacements.
+// (in elements of t) into one view plus byte counts and displacements
+// relative to the view. Displacements are relative to ptr and may be
+// negative (the standard puts no sign restriction on them); the view starts
+// at the lowest block actually used. The displacement of a block with count
+// 0 is not significant and comes back as 0.
 func (c *call) vector(ptr uint32, countsPtr, displsPtr uint32, n int, dt uint32, what string) ([]byte, []int, []int, error) {
 	t, err := c.datatype(dt)
 	if err != nil {
@@ -50,21 +56,36 @@ func (c *call) vector(ptr uint32, countsPtr, displsPtr uint32, n int, dt uint32,
 		return nil, nil, nil, err
 	}
 	size := t.Size()
-	end := 0
+	lo, hi, used := 0, 0, false
 	for i := range counts {
 		if counts[i] < 0 {
 			return nil, nil, nil, comm.Errorf(comm.ErrCount, "%s count %d for rank %d is negative", what, counts[i], i)
 		}
-		if displs[i] < 0 {
-			return nil, nil, nil, comm.Errorf(comm.ErrArg, "%s displacement %d for rank %d is negative", what, displs[i], i)
-		}
 		counts[i] *= size
 		displs[i] *= size
-		if counts[i] > 0 && displs[i]+counts[i] > end {
-			end = displs[i] + counts[i]
+		if counts[i] == 0 {
+			continue
+		}
+		if !used || displs[i] < lo {
+			lo = displs[i]
+		}
+		if !used || displs[i]+counts[i] > hi {
+			hi = displs[i] + counts[i]
+		}
+		used = true
+	}
+	base := int64(ptr) + int64(lo)
+	if base < 0 || base > math.MaxUint32 {
+		return nil, nil, nil, comm.Errorf(comm.ErrBuffer, "%s block at displacement %d bytes from %#x lies outside the rank's memory", what, lo, ptr)
+	}
+	for i := range displs {
+		if counts[i] == 0 {
+			displs[i] = 0
+		} else {
+			displs[i] -= lo
 		}
 	}
-	buf, err := c.view(ptr, end, what)
+	buf, err := c.view(uint32(base), hi-lo, what)
 	return buf, counts, displs, err
 }
 
@@ -458,10 +479,15 @@ func (c *call) wblocks(ptr, countsPtr, displsPtr, typesPtr uint32, n int, what s
 	}
 	out := make([][]byte, n)
 	for i := 0; i < n; i++ {
-		if displs[i] < 0 {
-			return nil, comm.Errorf(comm.ErrArg, "%s displacement %d for rank %d is negative", what, displs[i], i)
+		// Byte displacements may be negative; that of an empty block is
+		// not significant.
+		addr := int64(ptr) + int64(displs[i])
+		if counts[i] == 0 {
+			addr = int64(ptr)
+		} else if addr < 0 || addr > math.MaxUint32 {
+			return nil, comm.Errorf(comm.ErrBuffer, "%s block for rank %d at displacement %d bytes from %#x lies outside the rank's memory", what, i, displs[i], ptr)
 		}
-		b, _, err := c.buffer(ptr+uint32(displs[i]), counts[i], uint32(types[i]), what)
+		b, _, err := c.buffer(uint32(addr), counts[i], uint32(types[i]), what)
 		if err != nil {
 			return nil, err
 		}

@@ -263,9 +263,6 @@ func p2pFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			if err := probeTag(c.int(1)); err != nil {
-				return err
-			}
 			st, err := cs.c.Probe(c.ctx, peer(c.int(0)), tagIn(c.int(1)))
 			if err != nil {
 				return err
@@ -275,9 +272,6 @@ func p2pFunctions() []mpiFunc {
 		{name: "MPI_Iprobe", params: params(5), fn: func(c *call) error {
 			cs, err := c.comm(c.u32(2))
 			if err != nil {
-				return err
-			}
-			if err := probeTag(c.int(1)); err != nil {
 				return err
 			}
 			st, ok, err := cs.c.Iprobe(peer(c.int(0)), tagIn(c.int(1)))
@@ -327,16 +321,6 @@ func p2pFunctions() []mpiFunc {
 			return c.putI64(c.u32(1), int64(t.Size()), "size")
 		}},
 	}
-}
-
-// probeTag rejects a negative tag other than MPI_ANY_TAG for MPI_Probe and
-// MPI_Iprobe: comm.Comm.Iprobe does not check the tag, so MPI_Probe with tag
-// -1 would block forever instead of failing with MPI_ERR_TAG.
-func probeTag(tag int) error {
-	if tag < 0 && int32(tag) != abi.AnyTag {
-		return comm.Errorf(comm.ErrTag, "invalid tag %d (tags must be non-negative or MPI_ANY_TAG)", tag)
-	}
-	return nil
 }
 
 func sendrecv(c *call, cm *comm.Comm, sbuf []byte, dest, stag int, rbuf []byte, source, rtag int, status uint32) error {

@@ -307,3 +307,11 @@ func TestKnownNumbers(t *testing.T) {
 		t.Errorf("Names has %d entries, want %d", len(Names()), len(got))
 	}
 }
+
+// The overhead the header promises for each buffered send is the one the
+// engine reserves.
+func TestBsendOverheadMatchesEngine(t *testing.T) {
+	if BsendOverhead != comm.BsendOverhead {
+		t.Fatalf("header MPI_BSEND_OVERHEAD = %d, comm.BsendOverhead = %d", BsendOverhead, comm.BsendOverhead)
+	}
+}

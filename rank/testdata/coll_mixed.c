@@ -324,10 +324,39 @@ static void test_errors(void) {
     CHECK(rc == MPI_SUCCESS, "Barrier after errors");
 }
 
+/* With an argument, the program instead makes one erroneous call on
+ * every rank under the default MPI_ERRORS_ARE_FATAL: the job must fail
+ * with that error, not hang. */
+static int fatal(const char *what) {
+    unsigned char b[8] = {0}, r[8];
+    printf("rank %d: %s\n", rank, what);
+    fflush(stdout);
+    if (strcmp(what, "fatal-op") == 0)
+        MPI_Allreduce(b, r, 8, MPI_BYTE, MPI_SUM, MPI_COMM_WORLD);
+    else if (strcmp(what, "fatal-root") == 0)
+        MPI_Bcast(b, 8, MPI_BYTE, size, MPI_COMM_WORLD);
+    printf("FAIL rank %d: survived %s\n", rank, what);
+    return mtest_finish();
+}
+
 int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (argc > 1 && strcmp(argv[1], "self-errhandler") == 0) {
+        /* MPI-4: an error in a call that involves no communicator (here
+         * MPI_Reduce_local) is raised on MPI_COMM_SELF, so its handler
+         * applies, not MPI_COMM_WORLD's (left at MPI_ERRORS_ARE_FATAL). */
+        MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
+        int a = 1, b = 2;
+        int rc = MPI_Reduce_local(&a, &b, 1, MPI_INT, MPI_MAXLOC);
+        CHECK_CLASS(rc, MPI_ERR_OP);
+        rc = MPI_Reduce_local(&a, &b, 1, MPI_INT, MPI_OP_NULL);
+        CHECK_CLASS(rc, MPI_ERR_OP);
+        CHECK(b == 2, "failed Reduce_local changed inoutbuf: %d", b);
+        return mtest_finish();
+    }
+    if (argc > 1) return fatal(argv[1]);
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
     test_determinism();

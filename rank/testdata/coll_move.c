@@ -616,6 +616,53 @@ static void test_negative_displs(void) {
     free(displs);
 }
 
+/* Send blocks may overlap (only receive blocks may not): every rank gets
+ * the same block. And type signatures match element by element, not
+ * datatype by datatype: 2 MPI_INT match 1 MPI_2INT. */
+static void test_overlap_and_signatures(void) {
+    int *zeros = ialloc(size), *twos = ialloc(size), *rd = ialloc(size);
+    for (int r = 0; r < size; r++) {
+        zeros[r] = 0;
+        twos[r] = 2;
+        rd[r] = 2 * r;
+    }
+    int src[2] = {val(rank, 9, 0), val(rank, 9, 1)}, got[2] = {SENTINEL, SENTINEL};
+    for (int root = 0; root < size; root++) {
+        got[0] = got[1] = SENTINEL;
+        int rc = MPI_Scatterv(src, twos, zeros, MPI_INT, got, 2, MPI_INT, root, MPI_COMM_WORLD);
+        CHECK(rc == MPI_SUCCESS && got[0] == val(root, 9, 0) && got[1] == val(root, 9, 1),
+              "Scatterv of one shared block from %d: rc %d {%d,%d}", root, rc, got[0], got[1]);
+    }
+    int *all = ialloc(2 * size);
+    ifill(all, 2 * size, SENTINEL);
+    int rc = MPI_Alltoallv(src, twos, zeros, MPI_INT, all, twos, rd, MPI_INT, MPI_COMM_WORLD);
+    int bad = 0;
+    for (int r = 0; r < size; r++)
+        if (all[2 * r] != val(r, 9, 0) || all[2 * r + 1] != val(r, 9, 1)) bad++;
+    CHECK(rc == MPI_SUCCESS && bad == 0, "Alltoallv of one shared block: rc %d, %d wrong", rc, bad);
+
+    /* 2 MPI_INT sent, 1 MPI_2INT received, and the reverse. */
+    ifill(all, 2 * size, SENTINEL);
+    rc = MPI_Allgather(src, 2, MPI_INT, all, 1, MPI_2INT, MPI_COMM_WORLD);
+    bad = 0;
+    for (int r = 0; r < size; r++)
+        if (all[2 * r] != val(r, 9, 0) || all[2 * r + 1] != val(r, 9, 1)) bad++;
+    CHECK(rc == MPI_SUCCESS && bad == 0, "Allgather 2 MPI_INT into MPI_2INT: rc %d, %d wrong", rc, bad);
+    for (int root = 0; root < size; root++) {
+        ifill(all, 2 * size, SENTINEL);
+        rc = MPI_Gather(src, 1, MPI_2INT, all, 2, MPI_INT, root, MPI_COMM_WORLD);
+        bad = 0;
+        if (rank == root)
+            for (int r = 0; r < size; r++)
+                if (all[2 * r] != val(r, 9, 0) || all[2 * r + 1] != val(r, 9, 1)) bad++;
+        CHECK(rc == MPI_SUCCESS && bad == 0, "Gather MPI_2INT into 2 MPI_INT at %d: rc %d, %d wrong", root, rc, bad);
+    }
+    free(all);
+    free(zeros);
+    free(twos);
+    free(rd);
+}
+
 /* Every collective of this file on MPI_COMM_SELF. */
 static void test_self(void) {
     MPI_Comm self = MPI_COMM_SELF;
@@ -682,6 +729,7 @@ int main(int argc, char **argv) {
     test_alltoallv();
     test_alltoallw();
     test_negative_displs();
+    test_overlap_and_signatures();
     test_self();
     return mtest_finish();
 }

@@ -315,6 +315,32 @@ static void test_scan(void) {
         if (rank > 0)
             CHECK(wrong(r, k, n, 0, rank - 1) == 0, "Exscan in place %s: %d wrong", opname[k], wrong(r, k, n, 0, rank - 1));
     }
+    /* MINLOC/MAXLOC prefixes: values tie, the index falls with the rank,
+     * so the smaller index (the later rank) wins a tie. */
+    for (int loc = 0; loc < 2; loc++) {
+        MPI_Op op = loc ? MPI_MAXLOC : MPI_MINLOC;
+        struct { int v, k; } p = {rank % 3, size - rank}, q = {-9, -9}, w;
+        for (int ex = 0; ex < 2; ex++) {
+            q.v = q.k = -9;
+            int rc = ex ? MPI_Exscan(&p, &q, 1, MPI_2INT, op, MPI_COMM_WORLD) : MPI_Scan(&p, &q, 1, MPI_2INT, op, MPI_COMM_WORLD);
+            CHECK(rc == MPI_SUCCESS, "%s %s rc %d", ex ? "Exscan" : "Scan", loc ? "MAXLOC" : "MINLOC", rc);
+            int hi = ex ? rank - 1 : rank;
+            if (hi < 0) continue;
+            w.v = 0;
+            w.k = size;
+            for (int r = 0; r <= hi; r++) {
+                int v = r % 3, k = size - r;
+                if (r == 0 || (loc ? v > w.v : v < w.v)) {
+                    w.v = v;
+                    w.k = k;
+                } else if (v == w.v && k < w.k) {
+                    w.k = k;
+                }
+            }
+            CHECK(q.v == w.v && q.k == w.k, "%s %s: got (%d,%d) want (%d,%d)", ex ? "Exscan" : "Scan", loc ? "MAXLOC" : "MINLOC",
+                  q.v, q.k, w.v, w.k);
+        }
+    }
     /* Scan and Exscan of doubles: strictly left to right, exact values. */
     double ds = (double)(rank + 1) * 0.25, dr = -1;
     int rc = MPI_Scan(&ds, &dr, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);

@@ -429,16 +429,14 @@ int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    errhandlers();
-    bad_ranks();
-    bad_tags();
-    bad_counts_types();
-    bad_comms();
-    bad_requests();
-    bad_buffers();
-    error_classes();
-    truncation();
-    still_works();
+    /* Every section but the last talks only to itself; barriers keep the
+     * last one's messages out of the earlier sections' leftover checks. */
+    void (*sections[])(void) = {errhandlers, bad_ranks,     bad_tags,   bad_counts_types, bad_comms,
+                                bad_requests, bad_buffers, error_classes, truncation, still_works};
+    for (unsigned i = 0; i < sizeof sections / sizeof sections[0]; i++) {
+        sections[i]();
+        MPI_Barrier(MPI_COMM_WORLD);
+    }
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
     return mtest_finish();
 }

@@ -79,7 +79,9 @@ func TestFailureFatalMPIError(t *testing.T) {
 			if s := res.Summary(); !strings.Contains(s, fmt.Sprintf("rank %d exited with status %d", victim, abi.ErrRank)) || !strings.Contains(s, "stopped: ") {
 				t.Errorf("Summary() = %q", s)
 			}
-			if strings.Count(out.Stdout, "started") != 4 || strings.Contains(out.Stdout, "FAIL") {
+			// Other ranks may be stopped before they print: only the
+			// victim's line is certain.
+			if !strings.Contains(out.Stdout, fmt.Sprintf("rank %d started", victim)) || strings.Contains(out.Stdout, "FAIL") {
 				t.Errorf("stdout:\n%s", out.Stdout)
 			}
 		})

@@ -1,79 +1,20 @@
 package rank_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/wasmpi/wasmpi/rank"
-	"github.com/wasmpi/wasmpi/rank/sdk"
 )
 
-// prebuild works around a harness bug: buildC names its output file after
-// the cache key name+"\x00"+extra, and a NUL byte in a path makes exec fail
-// with EINVAL ("fork/exec /usr/bin/clang-16: invalid argument"). It fills the
-// same cache entry (same key, same sync.Once) with a build whose output name
-// is a hash, so expectPass/buildC find the module already built. Once the
-// harness sanitises the name this is merely the first caller of the Once.
-func prebuild(t *testing.T, name string, extra ...string) {
-	t.Helper()
-	requireToolchain(t)
-	key := name + "\x00" + strings.Join(extra, "\x00")
-	testBuilds.mu.Lock()
-	if testBuilds.dir == "" {
-		d, err := os.MkdirTemp("", "wasmpi-test-build")
-		if err != nil {
-			testBuilds.mu.Unlock()
-			t.Fatal(err)
-		}
-		testBuilds.dir = d
-	}
-	br := testBuilds.built[key]
-	if br == nil {
-		br = &buildResult{}
-		testBuilds.built[key] = br
-	}
-	dir := testBuilds.dir
-	testBuilds.mu.Unlock()
-	br.once.Do(func() {
-		src, err := filepath.Abs(filepath.Join("testdata", name))
-		if err != nil {
-			br.err = err.Error()
-			return
-		}
-		sum := sha256.Sum256([]byte(key))
-		out := filepath.Join(dir, strings.ReplaceAll(name, ".", "_")+"-"+hex.EncodeToString(sum[:6])+".wasm")
-		var stdout, stderr bytes.Buffer
-		args := append([]string{"-O2", "-g", "-o", out, src}, extra...)
-		code, err := sdk.Run(context.Background(), sdk.C, args, &stdout, &stderr)
-		if err != nil || code != 0 {
-			br.err = "mpicc " + strings.Join(args, " ") + ": " + stderr.String()
-			if err != nil {
-				br.err += err.Error()
-			}
-			return
-		}
-		br.wasm, err = os.ReadFile(out)
-		if err != nil {
-			br.err = err.Error()
-		}
-	})
-}
-
-// pass builds name (working around the harness bug above) and runs it with
-// expectPass.
+// pass runs a self-checking program with expectPass and logs its summary.
 func pass(t *testing.T, name string, np int, args ...string) jobOutput {
 	t.Helper()
-	prebuild(t, name)
 	out := expectPass(t, name, np, args...)
 	for _, line := range strings.Split(out.Stdout, "\n") {
 		if strings.HasPrefix(line, "No Errors") {
@@ -86,7 +27,6 @@ func pass(t *testing.T, name string, np int, args ...string) jobOutput {
 // module returns the built module of name.
 func module(t *testing.T, name string) []byte {
 	t.Helper()
-	prebuild(t, name)
 	return buildC(t, name)
 }
 

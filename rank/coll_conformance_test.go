@@ -1,80 +1,30 @@
 package rank_test
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/wasmpi/wasmpi/rank/abi"
-	"github.com/wasmpi/wasmpi/rank/sdk"
 )
-
-// collPrebuild works around a harness bug: buildC names its output file
-// after its cache key, name+"\x00"+extra, and the NUL byte makes every
-// build fail with "fork/exec /usr/bin/clang-16: invalid argument". It fills
-// the same cache entry (same key, same sync.Once) with a build under a clean
-// file name, so that expectPass finds the module built. Once buildC
-// sanitises the name this is merely the first caller of the Once.
-func collPrebuild(t *testing.T, name string) {
-	t.Helper()
-	requireToolchain(t)
-	key := name + "\x00"
-	testBuilds.mu.Lock()
-	br := testBuilds.built[key]
-	if br == nil {
-		br = &buildResult{}
-		testBuilds.built[key] = br
-	}
-	testBuilds.mu.Unlock()
-	br.once.Do(func() {
-		dir, err := os.MkdirTemp("", "wasmpi-coll-build")
-		if err != nil {
-			br.err = err.Error()
-			return
-		}
-		defer os.RemoveAll(dir)
-		src, err := filepath.Abs(filepath.Join("testdata", name))
-		if err != nil {
-			br.err = err.Error()
-			return
-		}
-		out := filepath.Join(dir, strings.ReplaceAll(name, ".", "_")+".wasm")
-		var stdout, stderr bytes.Buffer
-		args := []string{"-O2", "-g", "-o", out, src}
-		code, err := sdk.Run(context.Background(), sdk.C, args, &stdout, &stderr)
-		if err != nil || code != 0 {
-			br.err = fmt.Sprintf("mpicc %s: %s %v", strings.Join(args, " "), stderr.String(), err)
-			return
-		}
-		br.wasm, err = os.ReadFile(out)
-		if err != nil {
-			br.err = err.Error()
-		}
-	})
-}
 
 // collExpectPass is expectPass with the build workaround above.
 func collExpectPass(t *testing.T, name string, np int) jobOutput {
 	t.Helper()
-	collPrebuild(t, name)
 	return expectPass(t, name, np)
 }
 
-// rankCounts are the job sizes every conformance program runs with: the
+// collRankCounts are the job sizes every conformance program runs with: the
 // trivial communicator, powers of two, and sizes that leave the binomial
 // trees and rings unbalanced.
-var rankCounts = []int{1, 2, 3, 4, 7, 8}
+var collRankCounts = []int{1, 2, 3, 4, 7, 8}
 
-// runAll runs a self-checking program with every rank count.
-func runAll(t *testing.T, name string) {
+// collRunAll runs a self-checking program with every rank count.
+func collRunAll(t *testing.T, name string) {
 	t.Parallel()
-	for _, np := range rankCounts {
+	for _, np := range collRankCounts {
 		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
 			t.Parallel()
 			collExpectPass(t, name, np)
@@ -85,16 +35,16 @@ func runAll(t *testing.T, name string) {
 // TestCollMove: Barrier, Bcast, Gather(v), Scatter(v), Allgather(v),
 // Alltoall(v,w) with every root, in place, irregular counts, 1 MiB+
 // buffers, and on MPI_COMM_SELF.
-func TestCollMove(t *testing.T) { runAll(t, "coll_move.c") }
+func TestCollMove(t *testing.T) { collRunAll(t, "coll_move.c") }
 
 // TestCollReduce: Reduce, Allreduce, Reduce_scatter(_block), Scan, Exscan,
 // Reduce_local with every root, in place, large and unaligned buffers, and
 // on MPI_COMM_SELF.
-func TestCollReduce(t *testing.T) { runAll(t, "coll_reduce.c") }
+func TestCollReduce(t *testing.T) { collRunAll(t, "coll_reduce.c") }
 
 // TestOpAll: every predefined op on every predefined C datatype, and
 // MPI_ERR_OP for every pair the standard does not define.
-func TestOpAll(t *testing.T) { runAll(t, "op_all.c") }
+func TestOpAll(t *testing.T) { collRunAll(t, "op_all.c") }
 
 // TestCollMixed: collectives interleaved with point-to-point traffic,
 // argument errors, and reproducible floating-point sums: the bits rank 0
@@ -102,17 +52,17 @@ func TestOpAll(t *testing.T) { runAll(t, "op_all.c") }
 // collective/coll_reduce.go and the same in a second run.
 func TestCollMixed(t *testing.T) {
 	t.Parallel()
-	for _, np := range rankCounts {
+	for _, np := range collRankCounts {
 		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
 			t.Parallel()
-			first := detBits(t, collExpectPass(t, "coll_mixed.c", np).Stdout)
-			want := make([]string, detCount)
+			first := collDetBits(t, collExpectPass(t, "coll_mixed.c", np).Stdout)
+			want := make([]string, collDetCount)
 			for i := range want {
 				vals := make([]float64, np)
 				for r := range vals {
-					vals[r] = detVal(r, i)
+					vals[r] = collDetVal(r, i)
 				}
-				want[i] = fmt.Sprintf("%016x", math.Float64bits(treeSum(vals)))
+				want[i] = fmt.Sprintf("%016x", math.Float64bits(collTreeSum(vals)))
 			}
 			if !slices.Equal(first, want) {
 				t.Errorf("%d ranks: Allreduce bits\n got %v\nwant %v (binomial bracketing)", np, first, want)
@@ -120,7 +70,7 @@ func TestCollMixed(t *testing.T) {
 			if np < 7 {
 				return
 			}
-			second := detBits(t, collExpectPass(t, "coll_mixed.c", np).Stdout)
+			second := collDetBits(t, collExpectPass(t, "coll_mixed.c", np).Stdout)
 			if !slices.Equal(first, second) {
 				t.Errorf("%d ranks: Allreduce bits differ between runs:\n%v\n%v", np, first, second)
 			}
@@ -128,10 +78,10 @@ func TestCollMixed(t *testing.T) {
 	}
 }
 
-// detCount and detVal mirror NDET and det_val in coll_mixed.c.
-const detCount = 16
+// collDetCount and collDetVal mirror NDET and det_val in coll_mixed.c.
+const collDetCount = 16
 
-func detVal(r, i int) float64 {
+func collDetVal(r, i int) float64 {
 	x := 0x9E3779B97F4A7C15 * uint64(r*131+i+1)
 	x ^= x >> 31
 	v := math.Ldexp(float64(x%1000003+1), int((x>>20)%81)-40)
@@ -141,10 +91,10 @@ func detVal(r, i int) float64 {
 	return v
 }
 
-// treeSum adds vals in the order documented in collective/coll_reduce.go:
+// collTreeSum adds vals in the order documented in collective/coll_reduce.go:
 // node r, for mask = 1, 2, 4, ... while r&mask == 0 and r+mask < n,
 // acc(r) = acc(r) + acc(r+mask).
-func treeSum(vals []float64) float64 {
+func collTreeSum(vals []float64) float64 {
 	acc := slices.Clone(vals)
 	for mask := 1; mask < len(acc); mask <<= 1 {
 		for r := 0; r+mask < len(acc); r += 2 * mask {
@@ -154,12 +104,12 @@ func treeSum(vals []float64) float64 {
 	return acc[0]
 }
 
-// detBits extracts the hex words of the "BITS" line.
-func detBits(t *testing.T, stdout string) []string {
+// collDetBits extracts the hex words of the "BITS" line.
+func collDetBits(t *testing.T, stdout string) []string {
 	t.Helper()
 	for _, line := range strings.Split(stdout, "\n") {
 		if f := strings.Fields(line); len(f) > 0 && f[0] == "BITS" {
-			if len(f) != detCount+1 {
+			if len(f) != collDetCount+1 {
 				t.Fatalf("malformed line %q", line)
 			}
 			return f[1:]
@@ -184,7 +134,6 @@ func TestCollFatalErrors(t *testing.T) {
 	} {
 		t.Run(tc.arg, func(t *testing.T) {
 			t.Parallel()
-			collPrebuild(t, "coll_mixed.c")
 			out := runJob(t, buildC(t, "coll_mixed.c"), 4, tc.arg)
 			res := out.Result
 			if res.Failure == nil {
@@ -215,17 +164,10 @@ func TestCollFatalErrors(t *testing.T) {
 // so since MPI-4.0 its errors are raised on MPI_COMM_SELF: with
 // MPI_ERRORS_RETURN there and MPI_ERRORS_ARE_FATAL on MPI_COMM_WORLD the
 // error must come back as a return code.
-//
-// Known bug (rank/host.go, call.result): a call without a communicator
-// falls back to MPI_COMM_WORLD's handler, so the job dies with MPI_ERR_OP.
-// The test skips on exactly that symptom and passes once it is fixed.
+
 func TestCollReduceLocalErrhandler(t *testing.T) {
 	t.Parallel()
-	collPrebuild(t, "coll_mixed.c")
 	out := runJob(t, buildC(t, "coll_mixed.c"), 2, "self-errhandler")
-	if f := out.Result.Failure; f != nil && f.ExitCode == int(abi.ErrOp) && strings.Contains(f.Err.Error(), "MPI_Reduce_local") {
-		t.Skipf("known bug in rank/host.go call.result: errors of calls without a communicator use MPI_COMM_WORLD's handler instead of MPI_COMM_SELF's (%v)", f.Err)
-	}
 	if out.Result.ExitCode != 0 || out.Result.Failure != nil || !strings.Contains(out.Stdout, "No Errors") || strings.Contains(out.Stdout, "FAIL") {
 		t.Fatalf("exit %d, failure %v\nstdout:\n%s\nstderr:\n%s", out.Result.ExitCode, out.Result.Failure, out.Stdout, out.Stderr)
 	}

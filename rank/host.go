@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
@@ -143,18 +144,30 @@ func (c *call) result(err error) int32 {
 	}
 	class := comm.ClassOf(err)
 	code := abi.ErrorCode(class)
-	eh := abi.ErrorsAreFatal
-	if cs := c.errComm; cs != nil {
-		eh = cs.errhandler
-	} else if ws := c.r.comms[abi.CommWorld]; ws != nil {
-		eh = ws.errhandler
-	}
-	if eh == abi.ErrorsReturn {
+	if c.errorHandler() == abi.ErrorsReturn {
 		return code
 	}
-	e := fmt.Errorf("%s: %w", c.name, err)
+	e := err
+	if msg := err.Error(); !strings.HasPrefix(msg, c.name+":") {
+		e = fmt.Errorf("%s: %w", c.name, err)
+	}
 	c.r.job.fail(c.r.rank, int(code), e)
 	panic(&rankStop{code: int(code), err: e})
+}
+
+// errorHandler is the handler that applies to this call: the handler of
+// the communicator it names (or whose request it completes), and for calls
+// tied to no communicator MPI_COMM_SELF's, as MPI-4 specifies.
+func (c *call) errorHandler() uint32 {
+	c.r.mu.Lock()
+	defer c.r.mu.Unlock()
+	if cs := c.errComm; cs != nil {
+		return cs.errhandler
+	}
+	if ss := c.r.comms[abi.CommSelf]; ss != nil {
+		return ss.errhandler
+	}
+	return abi.ErrorsAreFatal
 }
 
 // Argument access. Guest values arrive as uint64 stack slots.

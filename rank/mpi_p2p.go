@@ -14,9 +14,22 @@ const firstRequestHandle = 0x10000
 // requestState is a request handle of one rank.
 type requestState struct {
 	req *comm.Request
+	// cs is the communicator the operation runs on; its error handler
+	// applies when the request completes with an error. Nil for requests
+	// tied to no communicator.
+	cs *commState
 	// release, if set, runs once when the request is completed through a
 	// Wait or Test (e.g. freeing a temporary buffer).
 	release func()
+}
+
+// addCommRequest registers a request of an operation on communicator cs.
+func (r *rankState) addCommRequest(req *comm.Request, cs *commState) uint32 {
+	h := r.addRequest(req)
+	r.mu.Lock()
+	r.requests[h].cs = cs
+	r.mu.Unlock()
+	return h
 }
 
 func (r *rankState) addRequest(req *comm.Request) uint32 {
@@ -85,7 +98,7 @@ func isendFunc(name string, mode comm.SendMode) mpiFunc {
 		if err != nil {
 			return err
 		}
-		return c.putI32(c.u32(6), int32(c.r.addRequest(req)), "request")
+		return c.putI32(c.u32(6), int32(c.r.addCommRequest(req, cs)), "request")
 	}}
 }
 
@@ -166,7 +179,7 @@ func p2pFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			return c.putI32(c.u32(6), int32(c.r.addRequest(req)), "request")
+			return c.putI32(c.u32(6), int32(c.r.addCommRequest(req, cs)), "request")
 		}},
 		{name: "MPI_Sendrecv", params: params(12), fn: func(c *call) error {
 			// (sbuf, scount, stype, dest, stag, rbuf, rcount, rtype, source, rtag, comm, status*)
@@ -466,6 +479,7 @@ func (c *call) wait(hp, statusPtr uint32) error {
 	if err != nil {
 		return err
 	}
+	c.errComm = rs.cs
 	if _, err := c.r.ep.Wait(c.ctx, rs.req); err != nil {
 		return err
 	}
@@ -494,6 +508,7 @@ func (c *call) test(hp, flagPtr, statusPtr uint32) error {
 	if err != nil {
 		return err
 	}
+	c.errComm = rs.cs
 	if !rs.req.Done() {
 		return c.putI32(flagPtr, 0, "flag")
 	}

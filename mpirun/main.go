@@ -11,10 +11,17 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
 func main() {
+	// The Go heap holds only small per-message bookkeeping (guest memories
+	// are mapped outside it), so collect less often: fewer GC cycles
+	// competing with the ranks for the cores (ping-pong 8 B: ~10% faster).
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -28,7 +28,7 @@ test: toolchain
 	$(GO) test -count=1 -race ./comm/... ./collective/... ./rank/... ./openmp/...
 
 bench:
-	$(GO) test -run XXX -bench . ./comm/ ./collective/
+	$(GO) run ./benchmarks --results-md
 
 clean:
 	$(GO) clean -testcache

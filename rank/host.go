@@ -24,7 +24,8 @@ const (
 )
 
 // mpiFunc is one host function of the "mpi" module. Every MPI function
-// returns an int error code except MPI_Wtime and MPI_Wtick.
+// returns an int error code except MPI_Wtime and MPI_Wtick (float) and
+// MPI_Aint_add and MPI_Aint_diff (value).
 type mpiFunc struct {
 	name   string
 	params []api.ValueType
@@ -33,6 +34,9 @@ type mpiFunc struct {
 	fn func(c *call) error
 	// float, if set, replaces fn for functions that return a double.
 	float func(c *call) float64
+	// value, if set, replaces fn for functions that return an int-sized
+	// value rather than an error code (MPI_Aint_add, MPI_Aint_diff).
+	value func(c *call) uint32
 	// beforeInit marks functions that may be called before MPI_Init and
 	// after MPI_Finalize.
 	beforeInit bool
@@ -55,6 +59,9 @@ func mpiFunctions() []mpiFunc {
 	fs = append(fs, envFunctions()...)
 	fs = append(fs, p2pFunctions()...)
 	fs = append(fs, collectiveFunctions()...)
+	fs = append(fs, typeFunctions()...)
+	fs = append(fs, commFunctions()...)
+	fs = append(fs, groupFunctions()...)
 	return fs
 }
 
@@ -110,6 +117,10 @@ func (f mpiFunc) goFunc() api.GoModuleFunc {
 		}
 		if f.float != nil {
 			stack[0] = math.Float64bits(f.float(&c))
+			return
+		}
+		if f.value != nil {
+			stack[0] = uint64(f.value(&c))
 			return
 		}
 		var err error
@@ -249,48 +260,52 @@ func (c *call) putString(ptr uint32, max int, lenPtr uint32, s string, what stri
 // that applies to this call.
 func (c *call) comm(h uint32) (*commState, error) {
 	c.r.mu.Lock()
-	cs := c.r.comms[h]
+	cs, ic := c.r.comms[h], c.r.inter[h]
 	c.r.mu.Unlock()
 	if cs == nil {
 		if h == abi.CommNull {
 			return nil, comm.Errorf(comm.ErrComm, "MPI_COMM_NULL is not a valid communicator here")
 		}
-		return nil, comm.Errorf(comm.ErrComm, "invalid communicator handle %#x", h)
+		return nil, comm.Errorf(comm.ErrComm, "invalid communicator handle %s", describeHandle(h, "communicator"))
 	}
 	c.errComm = cs
+	if ic != nil {
+		// Intercommunicators: see interView (mpi_comm.go).
+		return c.interView(cs, ic)
+	}
 	return cs, nil
 }
 
-// datatype resolves a datatype handle.
-func (c *call) datatype(h uint32) (comm.Datatype, error) {
+// datatype resolves a datatype handle: a predefined datatype or a derived
+// one of this rank (rank/types.go).
+func (c *call) datatype(h uint32) (*dtype, error) {
+	if d := predefinedType(h); d != nil {
+		return d, nil
+	}
 	if h == abi.DatatypeNull {
-		return 0, comm.Errorf(comm.ErrType, "MPI_DATATYPE_NULL is not a valid datatype here")
+		return nil, comm.Errorf(comm.ErrType, "MPI_DATATYPE_NULL is not a valid datatype here")
 	}
-	t, ok := abi.Datatype(h)
-	if !ok {
-		if name := abi.DatatypeName(h); name != "" {
-			return 0, comm.Errorf(comm.ErrType, "datatype %s is not supported yet", name)
-		}
-		return 0, comm.Errorf(comm.ErrType, "invalid datatype handle %#x", h)
+	if name := abi.DatatypeName(h); name != "" {
+		return nil, comm.Errorf(comm.ErrType, "datatype %s is not supported yet", name)
 	}
-	return t, nil
+	if d := c.r.types.lookup(h); d != nil {
+		return d, nil
+	}
+	return nil, comm.Errorf(comm.ErrType, "invalid datatype handle %#x", h)
 }
 
-// buffer resolves (ptr, count, datatype) into a view of guest memory.
-func (c *call) buffer(ptr uint32, count int, dt uint32, what string) ([]byte, comm.Datatype, error) {
-	t, err := c.datatype(dt)
+// buffer resolves (ptr, count, datatype) into the bytes of the data in
+// type-map order: a view of guest memory when they are contiguous (always
+// for predefined types), else a host copy packed from guest memory, which
+// the caller unpacks with the returned typedBuf once the operation has
+// written into it (see rank/types.go). A derived datatype must be
+// committed.
+func (c *call) buffer(ptr uint32, count int, dt uint32, what string) ([]byte, typedBuf, error) {
+	d, err := c.datatype(dt)
 	if err != nil {
-		return nil, 0, err
+		return nil, typedBuf{}, err
 	}
-	if count < 0 {
-		return nil, 0, comm.Errorf(comm.ErrCount, "negative count %d", count)
-	}
-	n := count * t.Size()
-	if int64(count)*int64(t.Size()) > math.MaxInt32 {
-		return nil, 0, comm.Errorf(comm.ErrCount, "count %d of %s is larger than wasm32 memory", count, t)
-	}
-	b, err := c.view(ptr, n, what)
-	return b, t, err
+	return c.typedData(ptr, count, d, true, what)
 }
 
 // peer converts a guest rank argument (which may be a wildcard or

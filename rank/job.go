@@ -20,6 +20,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/wasmpi/wasmpi/comm"
+	"github.com/wasmpi/wasmpi/openmp"
 )
 
 // Config describes one job: a module and how to run it.
@@ -133,6 +134,10 @@ type Job struct {
 	runtime  wazero.Runtime
 	compiled wazero.CompiledModule
 	cache    wazero.CompilationCache
+	// omp is the OpenMP runtime; ompModule is set when the program uses
+	// OpenMP (it then imports its shared memory and the runtime from "env").
+	omp       *openmp.Runtime
+	ompModule *openmp.Module
 	// abandoned is set when Run returned while a rank was still executing
 	// guest code; the runtime must then stay alive (its compiled code is
 	// running) until the process exits.
@@ -148,8 +153,10 @@ func Compile(ctx context.Context, cfg Config) (*Job, error) {
 	if cfg.Name == "" {
 		cfg.Name = "main.wasm"
 	}
+	// Threads (atomics and shared memory) are for OpenMP programs; they
+	// change nothing for the others.
 	rc := wazero.NewRuntimeConfigCompiler().
-		WithCoreFeatures(api.CoreFeaturesV2).
+		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesThreads).
 		WithDebugInfoEnabled(true)
 	if cfg.MemoryLimitPages > 0 {
 		rc = rc.WithMemoryLimitPages(cfg.MemoryLimitPages)
@@ -172,13 +179,19 @@ func Compile(ctx context.Context, cfg Config) (*Job, error) {
 		j.Close(ctx)
 		return nil, fmt.Errorf("setting up the mpi host module: %w", err)
 	}
+	omp, err := openmp.NewRuntime(ctx, j.runtime)
+	if err != nil {
+		j.Close(ctx)
+		return nil, fmt.Errorf("setting up the OpenMP runtime: %w", err)
+	}
+	j.omp = omp
 	compiled, err := j.runtime.CompileModule(ctx, cfg.Module)
 	if err != nil {
 		j.Close(ctx)
 		return nil, fmt.Errorf("%s is not a valid WebAssembly module: %w", cfg.Name, err)
 	}
 	j.compiled = compiled
-	if err := j.checkImports(); err != nil {
+	if err := j.checkImports(ctx); err != nil {
 		j.Close(ctx)
 		return nil, err
 	}
@@ -216,7 +229,7 @@ func (e *MissingImportsError) Error() string {
 		e.Module, len(e.Missing), strings.Join(e.Missing, "\n  "))
 }
 
-func (j *Job) checkImports() error {
+func (j *Job) checkImports(ctx context.Context) error {
 	var missing []string
 	wasi := j.runtime.Module(wasi_snapshot_preview1.ModuleName).ExportedFunctionDefinitions()
 	for _, f := range j.compiled.ImportedFunctions() {
@@ -230,13 +243,25 @@ func (j *Job) checkImports() error {
 			if _, ok := wasi[name]; !ok {
 				missing = append(missing, fmt.Sprintf("WASI function %s is not provided", name))
 			}
+		case "env":
+			// The OpenMP runtime: checked below.
 		default:
-			missing = append(missing, fmt.Sprintf("%s.%s is not provided (only the %q and %q modules are)", mod, name, hostModuleName, wasi_snapshot_preview1.ModuleName))
+			missing = append(missing, fmt.Sprintf("%s.%s is not provided (only the %q, %q and OpenMP \"env\" modules are)", mod, name, hostModuleName, wasi_snapshot_preview1.ModuleName))
 		}
 	}
-	for _, m := range j.compiled.ImportedMemories() {
-		mod, name, _ := m.Import()
-		missing = append(missing, fmt.Sprintf("imported memory %s.%s is not supported yet (shared memory is the OpenMP issue)", mod, name))
+	// An OpenMP program (mpicc -fopenmp) imports its memory, shared, and
+	// the OpenMP runtime from "env".
+	om, problems, err := j.omp.Prepare(ctx, j.cfg.Module, j.compiled)
+	if err != nil {
+		return fmt.Errorf("%s: %w", j.cfg.Name, err)
+	}
+	missing = append(missing, problems...)
+	j.ompModule = om
+	if om == nil && len(problems) == 0 {
+		for _, m := range j.compiled.ImportedMemories() {
+			mod, name, _ := m.Import()
+			missing = append(missing, fmt.Sprintf("imported memory %s.%s is not supported (only OpenMP programs import their memory, from \"env\")", mod, name))
+		}
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
@@ -311,6 +336,11 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 		}
 	}
 	world.Stop(nil)
+	for _, r := range ranks {
+		if r.ompAbandoned.Load() {
+			j.abandoned = true
+		}
+	}
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -362,11 +392,26 @@ func (j *Job) instantiate(ctx context.Context, js *jobState, i int) (*rankState,
 		}
 		mc = mc.WithFSConfig(wazero.NewFSConfig().WithDirMount(abs, "/"))
 	}
-	mod, err := j.runtime.InstantiateModule(ctx, j.compiled, mc)
+	ictx := ctx
+	if j.ompModule != nil {
+		proc, err := j.newOpenMPProcess(ctx, js, r)
+		if err != nil {
+			return nil, fmt.Errorf("rank %d: %w", i, err)
+		}
+		r.omp = proc
+		ictx = proc.ResolveContext(ctx)
+	}
+	mod, err := j.runtime.InstantiateModule(ictx, j.compiled, mc)
 	if err != nil {
 		return nil, fmt.Errorf("rank %d: instantiating %s: %w", i, cfg.Name, err)
 	}
 	r.mod = mod
+	if r.omp != nil {
+		if err := r.omp.Start(mod); err != nil {
+			_ = mod.Close(ctx)
+			return nil, fmt.Errorf("rank %d: %w", i, err)
+		}
+	}
 	return r, nil
 }
 
@@ -376,8 +421,12 @@ func (r *rankState) run(ctx context.Context) (o Outcome) {
 	// MPI calls wait on the world's context, which ends when the caller
 	// cancels or when any rank fails, so no rank stays blocked.
 	ctx = withRank(r.job.world.Context(), r)
+	if r.omp != nil {
+		ctx = r.omp.Context(ctx)
+	}
 	_, err := r.mod.ExportedFunction("_start").Call(ctx)
 	err = r.explainTrap(err)
+	r.closeOpenMP()
 	_ = r.mod.Close(context.Background())
 	code, cause := r.classify(err)
 	o.ExitCode, o.Err = code, cause

@@ -37,75 +37,140 @@ func (c *call) ints(ptr uint32, n int, what string) ([]int, error) {
 }
 
 // vector resolves a buffer addressed by per-rank counts and displacements
-// (in elements of t) into one view plus byte counts and displacements
-// relative to the view. Displacements are relative to ptr and may be
-// negative (the standard puts no sign restriction on them); the view starts
-// at the lowest block actually used. The displacement of a block with count
-// 0 is not significant and comes back as 0.
-func (c *call) vector(ptr uint32, countsPtr, displsPtr uint32, n int, dt uint32, what string) ([]byte, []int, []int, error) {
-	t, err := c.datatype(dt)
+// (in extents of the datatype) into one byte slice plus byte counts and
+// displacements into it. For a predefined datatype, or a derived one whose
+// elements are dense (data at offset 0, extent = size), the slice is a view
+// of guest memory: displacements are relative to ptr and may be negative
+// (the standard puts no sign restriction on them), and the view starts at
+// the lowest block actually used. Otherwise the blocks are packed one after
+// the other into a host buffer (filled from guest memory when pack is set)
+// and the returned typedBuf unpacks them. The displacement of a block with
+// count 0 is not significant and comes back as 0.
+func (c *call) vector(ptr uint32, countsPtr, displsPtr uint32, n int, dt uint32, pack bool, what string) ([]byte, []int, []int, typedBuf, error) {
+	fail := func(err error) ([]byte, []int, []int, typedBuf, error) { return nil, nil, nil, typedBuf{}, err }
+	d, err := c.datatype(dt)
 	if err != nil {
-		return nil, nil, nil, err
+		return fail(err)
+	}
+	if !d.committed {
+		return fail(comm.Errorf(comm.ErrType, "the datatype has not been committed (call MPI_Type_commit before using it in communication)"))
+	}
+	tm := d.tm
+	if err := tm.Flatten(); err != nil {
+		return fail(err)
 	}
 	counts, err := c.ints(countsPtr, n, what+" counts")
 	if err != nil {
-		return nil, nil, nil, err
+		return fail(err)
 	}
 	displs, err := c.ints(displsPtr, n, what+" displacements")
 	if err != nil {
-		return nil, nil, nil, err
+		return fail(err)
 	}
-	size := t.Size()
-	lo, hi, used := 0, 0, false
+	size := int(tm.Size())
 	for i := range counts {
 		if counts[i] < 0 {
-			return nil, nil, nil, comm.Errorf(comm.ErrCount, "%s count %d for rank %d is negative", what, counts[i], i)
+			return fail(comm.Errorf(comm.ErrCount, "%s count %d for rank %d is negative", what, counts[i], i))
 		}
-		counts[i] *= size
-		displs[i] *= size
-		if counts[i] == 0 {
-			continue
+		if int64(counts[i])*int64(size) > math.MaxInt32 {
+			return fail(comm.Errorf(comm.ErrCount, "%s count %d for rank %d is larger than wasm32 memory", what, counts[i], i))
 		}
-		if !used || displs[i] < lo {
-			lo = displs[i]
-		}
-		if !used || displs[i]+counts[i] > hi {
-			hi = displs[i] + counts[i]
-		}
-		used = true
 	}
-	base := int64(ptr) + int64(lo)
-	if base < 0 || base > math.MaxUint32 {
-		return nil, nil, nil, comm.Errorf(comm.ErrBuffer, "%s block at displacement %d bytes from %#x lies outside the rank's memory", what, lo, ptr)
+	if off, ok := tm.Contiguous(2); size == 0 || (ok && off == 0 && tm.Extent() == tm.Size()) {
+		lo, hi, used := 0, 0, false
+		for i := range counts {
+			counts[i] *= size
+			displs[i] *= size
+			if counts[i] == 0 {
+				continue
+			}
+			if !used || displs[i] < lo {
+				lo = displs[i]
+			}
+			if !used || displs[i]+counts[i] > hi {
+				hi = displs[i] + counts[i]
+			}
+			used = true
+		}
+		base := int64(ptr) + int64(lo)
+		if base < 0 || base > math.MaxUint32 {
+			return fail(comm.Errorf(comm.ErrBuffer, "%s block at displacement %d bytes from %#x lies outside the rank's memory", what, lo, ptr))
+		}
+		for i := range displs {
+			if counts[i] == 0 {
+				displs[i] = 0
+			} else {
+				displs[i] -= lo
+			}
+		}
+		buf, err := c.view(uint32(base), hi-lo, what)
+		return buf, counts, displs, typedBuf{dt: d}, err
 	}
-	for i := range displs {
+	// Non-contiguous elements: pack the blocks.
+	total := int64(0)
+	for _, n := range counts {
+		total += int64(n) * int64(size)
+	}
+	if total > math.MaxInt32 {
+		return fail(comm.Errorf(comm.ErrCount, "%s: the blocks hold more than wasm32 memory", what))
+	}
+	data := make([]byte, total)
+	tb := typedBuf{dt: d, mem: c.mem, copied: true}
+	off := 0
+	for i := range counts {
 		if counts[i] == 0 {
 			displs[i] = 0
-		} else {
-			displs[i] -= lo
+			continue
 		}
+		addr := int64(ptr) + int64(displs[i])*tm.Extent()
+		span, origin, err := typedSpan(c.mem, addr, int64(counts[i]), tm, what)
+		if err != nil {
+			return fail(err)
+		}
+		nb := counts[i] * size
+		if pack {
+			tm.Pack(data[off:off+nb], span, origin, int64(counts[i]))
+		}
+		tb.more = append(tb.more, bufSeg{addr: addr, count: int64(counts[i]), off: int64(off)})
+		counts[i], displs[i] = nb, off
+		off += nb
 	}
-	buf, err := c.view(uint32(base), hi-lo, what)
-	return buf, counts, displs, err
+	return data, counts, displs, tb, nil
 }
 
 // reduceArgs resolves (sendbuf, recvbuf, count, datatype, op) with
-// MPI_IN_PLACE support: the returned send slice is nil for in place.
-func (c *call) reduceArgs(sp, rp uint32, count int, dt, oh uint32, needRecv bool) (send, recv []byte, t comm.Datatype, o collective.Op, err error) {
+// MPI_IN_PLACE support: the returned send slice is nil for in place. rt
+// unpacks the receive buffer; t is the predefined type the operation
+// combines (a derived datatype must be made of one predefined type).
+func (c *call) reduceArgs(sp, rp uint32, count int, dt, oh uint32, needRecv bool) (send, recv []byte, rt typedBuf, t comm.Datatype, o collective.Op, err error) {
 	if o, err = c.op(oh); err != nil {
 		return
 	}
 	if needRecv || inPlace(sp) {
-		if recv, t, err = c.buffer(rp, count, dt, "receive buffer"); err != nil {
+		if recv, rt, err = c.buffer(rp, count, dt, "receive buffer"); err != nil {
 			return
 		}
 	}
 	if !inPlace(sp) {
-		if send, t, err = c.buffer(sp, count, dt, "send buffer"); err != nil {
+		if send, _, err = c.buffer(sp, count, dt, "send buffer"); err != nil {
 			return
 		}
 	}
+	d, err := c.datatype(dt)
+	if err != nil {
+		return
+	}
+	t, err = reductionType(d)
 	return
+}
+
+// perElement is the number of elements of t in one element of d (a derived
+// datatype made of t only).
+func perElement(d *dtype, t comm.Datatype) int {
+	if s := t.Size(); s > 0 {
+		return int(d.tm.Size()) / s
+	}
+	return 0
 }
 
 func collectiveFunctions() []mpiFunc {
@@ -123,11 +188,15 @@ func collectiveFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			buf, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "buffer")
+			buf, bt, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "buffer")
 			if err != nil {
 				return err
 			}
-			return collective.Bcast(c.ctx, cs.c, buf, c.int(3))
+			err = collective.Bcast(c.ctx, cs.c, buf, c.int(3))
+			if cs.c.Rank() == c.int(3) {
+				return err
+			}
+			return bt.done(buf, err)
 		}},
 		{name: "MPI_Reduce", params: params(7), fn: func(c *call) error {
 			// (sendbuf, recvbuf, count, datatype, op, root, comm)
@@ -140,22 +209,22 @@ func collectiveFunctions() []mpiFunc {
 			if inPlace(c.u32(0)) && !isRoot {
 				return comm.Errorf(comm.ErrBuffer, "MPI_IN_PLACE is only allowed at the root")
 			}
-			send, recv, t, o, err := c.reduceArgs(c.u32(0), c.u32(1), c.int(2), c.u32(3), c.u32(4), isRoot)
+			send, recv, rt, t, o, err := c.reduceArgs(c.u32(0), c.u32(1), c.int(2), c.u32(3), c.u32(4), isRoot)
 			if err != nil {
 				return err
 			}
-			return collective.Reduce(c.ctx, cs.c, send, recv, t, o, root)
+			return rt.done(recv, collective.Reduce(c.ctx, cs.c, send, recv, t, o, root))
 		}},
 		{name: "MPI_Allreduce", params: params(6), fn: func(c *call) error {
 			cs, err := c.comm(c.u32(5))
 			if err != nil {
 				return err
 			}
-			send, recv, t, o, err := c.reduceArgs(c.u32(0), c.u32(1), c.int(2), c.u32(3), c.u32(4), true)
+			send, recv, rt, t, o, err := c.reduceArgs(c.u32(0), c.u32(1), c.int(2), c.u32(3), c.u32(4), true)
 			if err != nil {
 				return err
 			}
-			return collective.Allreduce(c.ctx, cs.c, send, recv, t, o)
+			return rt.done(recv, collective.Allreduce(c.ctx, cs.c, send, recv, t, o))
 		}},
 		{name: "MPI_Reduce_local", params: params(5), fn: func(c *call) error {
 			// (inbuf, inoutbuf, count, datatype, op)
@@ -163,37 +232,41 @@ func collectiveFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			in, t, err := c.buffer(c.u32(0), c.int(2), c.u32(3), "input buffer")
+			in, it, err := c.buffer(c.u32(0), c.int(2), c.u32(3), "input buffer")
 			if err != nil {
 				return err
 			}
-			inout, _, err := c.buffer(c.u32(1), c.int(2), c.u32(3), "input/output buffer")
+			inout, iot, err := c.buffer(c.u32(1), c.int(2), c.u32(3), "input/output buffer")
 			if err != nil {
 				return err
 			}
-			return collective.ReduceLocal(in, inout, t, o)
+			t, err := it.elem()
+			if err != nil {
+				return err
+			}
+			return iot.done(inout, collective.ReduceLocal(in, inout, t, o))
 		}},
 		{name: "MPI_Scan", params: params(6), fn: func(c *call) error {
 			cs, err := c.comm(c.u32(5))
 			if err != nil {
 				return err
 			}
-			send, recv, t, o, err := c.reduceArgs(c.u32(0), c.u32(1), c.int(2), c.u32(3), c.u32(4), true)
+			send, recv, rt, t, o, err := c.reduceArgs(c.u32(0), c.u32(1), c.int(2), c.u32(3), c.u32(4), true)
 			if err != nil {
 				return err
 			}
-			return collective.Scan(c.ctx, cs.c, send, recv, t, o)
+			return rt.done(recv, collective.Scan(c.ctx, cs.c, send, recv, t, o))
 		}},
 		{name: "MPI_Exscan", params: params(6), fn: func(c *call) error {
 			cs, err := c.comm(c.u32(5))
 			if err != nil {
 				return err
 			}
-			send, recv, t, o, err := c.reduceArgs(c.u32(0), c.u32(1), c.int(2), c.u32(3), c.u32(4), true)
+			send, recv, rt, t, o, err := c.reduceArgs(c.u32(0), c.u32(1), c.int(2), c.u32(3), c.u32(4), true)
 			if err != nil {
 				return err
 			}
-			return collective.Exscan(c.ctx, cs.c, send, recv, t, o)
+			return rt.done(recv, collective.Exscan(c.ctx, cs.c, send, recv, t, o))
 		}},
 		{name: "MPI_Reduce_scatter_block", params: params(6), fn: func(c *call) error {
 			// (sendbuf, recvbuf, recvcount, datatype, op, comm)
@@ -207,18 +280,22 @@ func collectiveFunctions() []mpiFunc {
 			}
 			n, size := c.int(2), cs.c.Size()
 			var send, recv []byte
-			var t comm.Datatype
+			var rt typedBuf
 			if inPlace(c.u32(0)) {
-				recv, t, err = c.buffer(c.u32(1), n*size, c.u32(3), "receive buffer")
+				recv, rt, err = c.buffer(c.u32(1), n*size, c.u32(3), "receive buffer")
 			} else {
-				if send, t, err = c.buffer(c.u32(0), n*size, c.u32(3), "send buffer"); err == nil {
-					recv, _, err = c.buffer(c.u32(1), n, c.u32(3), "receive buffer")
+				if send, _, err = c.buffer(c.u32(0), n*size, c.u32(3), "send buffer"); err == nil {
+					recv, rt, err = c.buffer(c.u32(1), n, c.u32(3), "receive buffer")
 				}
 			}
 			if err != nil {
 				return err
 			}
-			return collective.ReduceScatterBlock(c.ctx, cs.c, send, recv, n, t, o)
+			t, err := rt.elem()
+			if err != nil {
+				return err
+			}
+			return rt.done(recv, collective.ReduceScatterBlock(c.ctx, cs.c, send, recv, n*perElement(rt.dt, t), t, o))
 		}},
 		{name: "MPI_Reduce_scatter", params: params(6), fn: func(c *call) error {
 			// (sendbuf, recvbuf, recvcounts[], datatype, op, comm)
@@ -242,18 +319,27 @@ func collectiveFunctions() []mpiFunc {
 				total += n
 			}
 			var send, recv []byte
-			var t comm.Datatype
+			var rt typedBuf
 			if inPlace(c.u32(0)) {
-				recv, t, err = c.buffer(c.u32(1), total, c.u32(3), "receive buffer")
+				recv, rt, err = c.buffer(c.u32(1), total, c.u32(3), "receive buffer")
 			} else {
-				if send, t, err = c.buffer(c.u32(0), total, c.u32(3), "send buffer"); err == nil {
-					recv, _, err = c.buffer(c.u32(1), counts[cs.c.Rank()], c.u32(3), "receive buffer")
+				if send, _, err = c.buffer(c.u32(0), total, c.u32(3), "send buffer"); err == nil {
+					recv, rt, err = c.buffer(c.u32(1), counts[cs.c.Rank()], c.u32(3), "receive buffer")
 				}
 			}
 			if err != nil {
 				return err
 			}
-			return collective.ReduceScatter(c.ctx, cs.c, send, recv, counts, t, o)
+			t, err := rt.elem()
+			if err != nil {
+				return err
+			}
+			if k := perElement(rt.dt, t); k != 1 {
+				for i := range counts {
+					counts[i] *= k
+				}
+			}
+			return rt.done(recv, collective.ReduceScatter(c.ctx, cs.c, send, recv, counts, t, o))
 		}},
 		{name: "MPI_Gather", params: params(8), fn: func(c *call) error {
 			// (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm)
@@ -264,28 +350,28 @@ func collectiveFunctions() []mpiFunc {
 			root := c.int(6)
 			isRoot := root == cs.c.Rank()
 			var send, recv []byte
+			var rt typedBuf
 			block := 0
 			if isRoot {
-				var t comm.Datatype
-				if recv, t, err = c.buffer(c.u32(3), c.int(4)*cs.c.Size(), c.u32(5), "receive buffer"); err != nil {
+				if recv, rt, err = c.buffer(c.u32(3), c.int(4)*cs.c.Size(), c.u32(5), "receive buffer"); err != nil {
 					return err
 				}
-				block = c.int(4) * t.Size()
+				block = c.int(4) * rt.Size()
 			}
 			if inPlace(c.u32(0)) {
 				if !isRoot {
 					return comm.Errorf(comm.ErrBuffer, "MPI_IN_PLACE is only allowed at the root")
 				}
 			} else {
-				var t comm.Datatype
-				if send, t, err = c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer"); err != nil {
+				var st typedBuf
+				if send, st, err = c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer"); err != nil {
 					return err
 				}
 				if !isRoot {
-					block = c.int(1) * t.Size()
+					block = c.int(1) * st.Size()
 				}
 			}
-			return collective.Gather(c.ctx, cs.c, send, recv, block, root)
+			return rt.done(recv, collective.Gather(c.ctx, cs.c, send, recv, block, root))
 		}},
 		{name: "MPI_Gatherv", params: params(9), fn: func(c *call) error {
 			// (sendbuf, sendcount, sendtype, recvbuf, recvcounts[], displs[], recvtype, root, comm)
@@ -297,8 +383,9 @@ func collectiveFunctions() []mpiFunc {
 			isRoot := root == cs.c.Rank()
 			var send, recv []byte
 			var counts, displs []int
+			var rt typedBuf
 			if isRoot {
-				if recv, counts, displs, err = c.vector(c.u32(3), c.u32(4), c.u32(5), cs.c.Size(), c.u32(6), "receive buffer"); err != nil {
+				if recv, counts, displs, rt, err = c.vector(c.u32(3), c.u32(4), c.u32(5), cs.c.Size(), c.u32(6), inPlace(c.u32(0)), "receive buffer"); err != nil {
 					return err
 				}
 			}
@@ -309,7 +396,7 @@ func collectiveFunctions() []mpiFunc {
 			} else if send, _, err = c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer"); err != nil {
 				return err
 			}
-			return collective.Gatherv(c.ctx, cs.c, send, recv, counts, displs, root)
+			return rt.done(recv, collective.Gatherv(c.ctx, cs.c, send, recv, counts, displs, root))
 		}},
 		{name: "MPI_Scatter", params: params(8), fn: func(c *call) error {
 			// (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm)
@@ -320,28 +407,28 @@ func collectiveFunctions() []mpiFunc {
 			root := c.int(6)
 			isRoot := root == cs.c.Rank()
 			var send, recv []byte
+			var rt typedBuf
 			block := 0
 			if isRoot {
-				var t comm.Datatype
-				if send, t, err = c.buffer(c.u32(0), c.int(1)*cs.c.Size(), c.u32(2), "send buffer"); err != nil {
+				var st typedBuf
+				if send, st, err = c.buffer(c.u32(0), c.int(1)*cs.c.Size(), c.u32(2), "send buffer"); err != nil {
 					return err
 				}
-				block = c.int(1) * t.Size()
+				block = c.int(1) * st.Size()
 			}
 			if inPlace(c.u32(3)) {
 				if !isRoot {
 					return comm.Errorf(comm.ErrBuffer, "MPI_IN_PLACE is only allowed at the root")
 				}
 			} else {
-				var t comm.Datatype
-				if recv, t, err = c.buffer(c.u32(3), c.int(4), c.u32(5), "receive buffer"); err != nil {
+				if recv, rt, err = c.recvBuffer(c.u32(3), c.int(4), c.u32(5), "receive buffer"); err != nil {
 					return err
 				}
 				if !isRoot {
-					block = c.int(4) * t.Size()
+					block = c.int(4) * rt.Size()
 				}
 			}
-			return collective.Scatter(c.ctx, cs.c, send, recv, block, root)
+			return rt.done(recv, collective.Scatter(c.ctx, cs.c, send, recv, block, root))
 		}},
 		{name: "MPI_Scatterv", params: params(9), fn: func(c *call) error {
 			// (sendbuf, sendcounts[], displs[], sendtype, recvbuf, recvcount, recvtype, root, comm)
@@ -353,8 +440,9 @@ func collectiveFunctions() []mpiFunc {
 			isRoot := root == cs.c.Rank()
 			var send, recv []byte
 			var counts, displs []int
+			var rt typedBuf
 			if isRoot {
-				if send, counts, displs, err = c.vector(c.u32(0), c.u32(1), c.u32(2), cs.c.Size(), c.u32(3), "send buffer"); err != nil {
+				if send, counts, displs, _, err = c.vector(c.u32(0), c.u32(1), c.u32(2), cs.c.Size(), c.u32(3), true, "send buffer"); err != nil {
 					return err
 				}
 			}
@@ -362,10 +450,10 @@ func collectiveFunctions() []mpiFunc {
 				if !isRoot {
 					return comm.Errorf(comm.ErrBuffer, "MPI_IN_PLACE is only allowed at the root")
 				}
-			} else if recv, _, err = c.buffer(c.u32(4), c.int(5), c.u32(6), "receive buffer"); err != nil {
+			} else if recv, rt, err = c.recvBuffer(c.u32(4), c.int(5), c.u32(6), "receive buffer"); err != nil {
 				return err
 			}
-			return collective.Scatterv(c.ctx, cs.c, send, counts, displs, recv, root)
+			return rt.done(recv, collective.Scatterv(c.ctx, cs.c, send, counts, displs, recv, root))
 		}},
 		{name: "MPI_Allgather", params: params(7), fn: func(c *call) error {
 			// (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm)
@@ -373,7 +461,7 @@ func collectiveFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			recv, t, err := c.buffer(c.u32(3), c.int(4)*cs.c.Size(), c.u32(5), "receive buffer")
+			recv, rt, err := c.buffer(c.u32(3), c.int(4)*cs.c.Size(), c.u32(5), "receive buffer")
 			if err != nil {
 				return err
 			}
@@ -383,7 +471,7 @@ func collectiveFunctions() []mpiFunc {
 					return err
 				}
 			}
-			return collective.Allgather(c.ctx, cs.c, send, recv, c.int(4)*t.Size())
+			return rt.done(recv, collective.Allgather(c.ctx, cs.c, send, recv, c.int(4)*rt.Size()))
 		}},
 		{name: "MPI_Allgatherv", params: params(8), fn: func(c *call) error {
 			// (sendbuf, sendcount, sendtype, recvbuf, recvcounts[], displs[], recvtype, comm)
@@ -391,7 +479,7 @@ func collectiveFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			recv, counts, displs, err := c.vector(c.u32(3), c.u32(4), c.u32(5), cs.c.Size(), c.u32(6), "receive buffer")
+			recv, counts, displs, rt, err := c.vector(c.u32(3), c.u32(4), c.u32(5), cs.c.Size(), c.u32(6), inPlace(c.u32(0)), "receive buffer")
 			if err != nil {
 				return err
 			}
@@ -401,14 +489,14 @@ func collectiveFunctions() []mpiFunc {
 					return err
 				}
 			}
-			return collective.Allgatherv(c.ctx, cs.c, send, recv, counts, displs)
+			return rt.done(recv, collective.Allgatherv(c.ctx, cs.c, send, recv, counts, displs))
 		}},
 		{name: "MPI_Alltoall", params: params(7), fn: func(c *call) error {
 			cs, err := c.comm(c.u32(6))
 			if err != nil {
 				return err
 			}
-			recv, t, err := c.buffer(c.u32(3), c.int(4)*cs.c.Size(), c.u32(5), "receive buffer")
+			recv, rt, err := c.buffer(c.u32(3), c.int(4)*cs.c.Size(), c.u32(5), "receive buffer")
 			if err != nil {
 				return err
 			}
@@ -418,7 +506,7 @@ func collectiveFunctions() []mpiFunc {
 					return err
 				}
 			}
-			return collective.Alltoall(c.ctx, cs.c, send, recv, c.int(4)*t.Size())
+			return rt.done(recv, collective.Alltoall(c.ctx, cs.c, send, recv, c.int(4)*rt.Size()))
 		}},
 		{name: "MPI_Alltoallv", params: params(9), fn: func(c *call) error {
 			// (sendbuf, sendcounts[], sdispls[], sendtype, recvbuf, recvcounts[], rdispls[], recvtype, comm)
@@ -427,18 +515,18 @@ func collectiveFunctions() []mpiFunc {
 				return err
 			}
 			n := cs.c.Size()
-			recv, rcounts, rdispls, err := c.vector(c.u32(4), c.u32(5), c.u32(6), n, c.u32(7), "receive buffer")
+			recv, rcounts, rdispls, rt, err := c.vector(c.u32(4), c.u32(5), c.u32(6), n, c.u32(7), inPlace(c.u32(0)), "receive buffer")
 			if err != nil {
 				return err
 			}
 			var send []byte
 			var scounts, sdispls []int
 			if !inPlace(c.u32(0)) {
-				if send, scounts, sdispls, err = c.vector(c.u32(0), c.u32(1), c.u32(2), n, c.u32(3), "send buffer"); err != nil {
+				if send, scounts, sdispls, _, err = c.vector(c.u32(0), c.u32(1), c.u32(2), n, c.u32(3), true, "send buffer"); err != nil {
 					return err
 				}
 			}
-			return collective.Alltoallv(c.ctx, cs.c, send, scounts, sdispls, recv, rcounts, rdispls)
+			return rt.done(recv, collective.Alltoallv(c.ctx, cs.c, send, scounts, sdispls, recv, rcounts, rdispls))
 		}},
 		{name: "MPI_Alltoallw", params: params(9), fn: func(c *call) error {
 			// (sendbuf, sendcounts[], sdispls[] (bytes), sendtypes[], recvbuf, recvcounts[], rdispls[], recvtypes[], comm)
@@ -447,37 +535,48 @@ func collectiveFunctions() []mpiFunc {
 				return err
 			}
 			n := cs.c.Size()
-			recv, err := c.wblocks(c.u32(4), c.u32(5), c.u32(6), c.u32(7), n, "receive buffer")
+			recv, rts, err := c.wblocks(c.u32(4), c.u32(5), c.u32(6), c.u32(7), n, "receive buffer")
 			if err != nil {
 				return err
 			}
 			var send [][]byte
 			if !inPlace(c.u32(0)) {
-				if send, err = c.wblocks(c.u32(0), c.u32(1), c.u32(2), c.u32(3), n, "send buffer"); err != nil {
+				if send, _, err = c.wblocks(c.u32(0), c.u32(1), c.u32(2), c.u32(3), n, "send buffer"); err != nil {
 					return err
 				}
 			}
-			return collective.Alltoallw(c.ctx, cs.c, send, recv)
+			if err := collective.Alltoallw(c.ctx, cs.c, send, recv); err != nil {
+				return err
+			}
+			for i, rt := range rts {
+				if err := rt.unpack(recv[i]); err != nil {
+					return err
+				}
+			}
+			return nil
 		}},
 	}
 }
 
 // wblocks resolves the per-peer blocks of an Alltoallw buffer: counts in
-// elements of per-peer datatypes, displacements in bytes.
-func (c *call) wblocks(ptr, countsPtr, displsPtr, typesPtr uint32, n int, what string) ([][]byte, error) {
+// elements of per-peer datatypes, displacements in bytes. Blocks of
+// non-contiguous datatypes are packed copies that the returned typedBufs
+// unpack.
+func (c *call) wblocks(ptr, countsPtr, displsPtr, typesPtr uint32, n int, what string) ([][]byte, []typedBuf, error) {
 	counts, err := c.ints(countsPtr, n, what+" counts")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	displs, err := c.ints(displsPtr, n, what+" displacements")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	types, err := c.ints(typesPtr, n, what+" datatypes")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([][]byte, n)
+	tbs := make([]typedBuf, n)
 	for i := 0; i < n; i++ {
 		// Byte displacements may be negative; that of an empty block is
 		// not significant.
@@ -485,13 +584,13 @@ func (c *call) wblocks(ptr, countsPtr, displsPtr, typesPtr uint32, n int, what s
 		if counts[i] == 0 {
 			addr = int64(ptr)
 		} else if addr < 0 || addr > math.MaxUint32 {
-			return nil, comm.Errorf(comm.ErrBuffer, "%s block for rank %d at displacement %d bytes from %#x lies outside the rank's memory", what, i, displs[i], ptr)
+			return nil, nil, comm.Errorf(comm.ErrBuffer, "%s block for rank %d at displacement %d bytes from %#x lies outside the rank's memory", what, i, displs[i], ptr)
 		}
-		b, _, err := c.buffer(uint32(addr), counts[i], uint32(types[i]), what)
+		b, tb, err := c.buffer(uint32(addr), counts[i], uint32(types[i]), what)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out[i] = b
+		out[i], tbs[i] = b, tb
 	}
-	return out, nil
+	return out, tbs, nil
 }

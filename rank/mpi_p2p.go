@@ -153,11 +153,14 @@ func p2pFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			buf, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "receive buffer")
+			buf, rt, err := c.recvBuffer(c.u32(0), c.int(1), c.u32(2), "receive buffer")
 			if err != nil {
 				return err
 			}
 			st, err := cs.c.Recv(c.ctx, buf, peer(c.int(3)), tagIn(c.int(4)))
+			if uerr := rt.unpackN(buf, st.Bytes); uerr != nil && err == nil {
+				err = uerr
+			}
 			if perr := c.putStatus(c.u32(6), st, false); perr != nil && err == nil {
 				err = perr
 			}
@@ -171,7 +174,7 @@ func p2pFunctions() []mpiFunc {
 			if _, err := c.out(c.u32(6), 4, "request"); err != nil {
 				return err
 			}
-			buf, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "receive buffer")
+			buf, rt, err := c.recvBuffer(c.u32(0), c.int(1), c.u32(2), "receive buffer")
 			if err != nil {
 				return err
 			}
@@ -179,7 +182,13 @@ func p2pFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			return c.putI32(c.u32(6), int32(c.r.addCommRequest(req, cs)), "request")
+			h := c.r.addCommRequest(req, cs)
+			if rt.copied {
+				// A non-contiguous datatype: the data goes into guest
+				// memory when Wait or Test completes the request.
+				c.r.setRelease(h, func() { _ = rt.unpackN(buf, req.Status().Bytes) })
+			}
+			return c.putI32(c.u32(6), int32(h), "request")
 		}},
 		{name: "MPI_Sendrecv", params: params(12), fn: func(c *call) error {
 			// (sbuf, scount, stype, dest, stag, rbuf, rcount, rtype, source, rtag, comm, status*)
@@ -191,11 +200,11 @@ func p2pFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			rbuf, _, err := c.buffer(c.u32(5), c.int(6), c.u32(7), "receive buffer")
+			rbuf, rt, err := c.recvBuffer(c.u32(5), c.int(6), c.u32(7), "receive buffer")
 			if err != nil {
 				return err
 			}
-			return sendrecv(c, cs.c, sbuf, peer(c.int(3)), c.int(4), rbuf, peer(c.int(8)), tagIn(c.int(9)), c.u32(11))
+			return sendrecv(c, cs.c, sbuf, peer(c.int(3)), c.int(4), rbuf, rt, peer(c.int(8)), tagIn(c.int(9)), c.u32(11))
 		}},
 		{name: "MPI_Sendrecv_replace", params: params(9), fn: func(c *call) error {
 			// (buf, count, type, dest, stag, source, rtag, comm, status*)
@@ -203,12 +212,12 @@ func p2pFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			buf, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "buffer")
+			buf, rt, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "buffer")
 			if err != nil {
 				return err
 			}
 			out := append([]byte(nil), buf...)
-			return sendrecv(c, cs.c, out, peer(c.int(3)), c.int(4), buf, peer(c.int(5)), tagIn(c.int(6)), c.u32(8))
+			return sendrecv(c, cs.c, out, peer(c.int(3)), c.int(4), buf, rt, peer(c.int(5)), tagIn(c.int(6)), c.u32(8))
 		}},
 		{name: "MPI_Wait", params: params(2), fn: func(c *call) error {
 			return c.wait(c.u32(0), c.u32(1))
@@ -319,24 +328,12 @@ func p2pFunctions() []mpiFunc {
 			}
 			return c.putI64(c.u32(2), n, "count")
 		}},
-		{name: "MPI_Type_size", params: params(2), fn: func(c *call) error {
-			t, err := c.datatype(c.u32(0))
-			if err != nil {
-				return err
-			}
-			return c.putI32(c.u32(1), int32(t.Size()), "size")
-		}},
-		{name: "MPI_Type_size_x", params: params(2), fn: func(c *call) error {
-			t, err := c.datatype(c.u32(0))
-			if err != nil {
-				return err
-			}
-			return c.putI64(c.u32(1), int64(t.Size()), "size")
-		}},
 	}
 }
 
-func sendrecv(c *call, cm *comm.Comm, sbuf []byte, dest, stag int, rbuf []byte, source, rtag int, status uint32) error {
+// sendrecv sends sbuf and receives into rbuf, which rt unpacks into guest
+// memory when the datatype is not contiguous.
+func sendrecv(c *call, cm *comm.Comm, sbuf []byte, dest, stag int, rbuf []byte, rt typedBuf, source, rtag int, status uint32) error {
 	rreq, err := cm.Irecv(rbuf, source, rtag)
 	if err != nil {
 		return err
@@ -353,6 +350,9 @@ func sendrecv(c *call, cm *comm.Comm, sbuf []byte, dest, stag int, rbuf []byte, 
 	if err != nil {
 		return err
 	}
+	if err := rt.unpackN(rbuf, st.Bytes); err != nil {
+		return err
+	}
 	if err := c.putStatus(status, st, false); err != nil {
 		return err
 	}
@@ -361,29 +361,29 @@ func sendrecv(c *call, cm *comm.Comm, sbuf []byte, dest, stag int, rbuf []byte, 
 
 // statusBytes reads the byte count of the guest status at sp and resolves
 // the datatype dt.
-func (c *call) statusBytes(sp, dt uint32) (int64, comm.Datatype, error) {
+func (c *call) statusBytes(sp, dt uint32) (int64, *dtype, error) {
 	if sp == 0 {
-		return 0, 0, comm.Errorf(comm.ErrArg, "status is MPI_STATUS_IGNORE")
+		return 0, nil, comm.Errorf(comm.ErrArg, "status is MPI_STATUS_IGNORE")
 	}
 	if _, err := c.view(sp, abi.StatusSize, "status"); err != nil {
-		return 0, 0, err
+		return 0, nil, err
 	}
-	t, err := c.datatype(dt)
+	d, err := c.datatype(dt)
 	if err != nil {
-		return 0, 0, err
+		return 0, nil, err
 	}
 	bytes, _ := c.mem.ReadUint64Le(sp + statusCountLo)
-	return int64(bytes), t, nil
+	return int64(bytes), d, nil
 }
 
 // statusCount is the number of whole elements of datatype dt that the
 // status describes, or MPI_UNDEFINED (MPI_Get_count).
 func (c *call) statusCount(sp, dt uint32) (int64, error) {
-	bytes, t, err := c.statusBytes(sp, dt)
+	bytes, d, err := c.statusBytes(sp, dt)
 	if err != nil {
 		return 0, err
 	}
-	size := int64(t.Size())
+	size := d.tm.Size()
 	if size == 0 {
 		return 0, nil
 	}
@@ -393,48 +393,22 @@ func (c *call) statusCount(sp, dt uint32) (int64, error) {
 	return bytes / size, nil
 }
 
-// pairLayout describes the predefined pair types of MINLOC/MAXLOC as the
-// C struct {value; int} on wasm32: the value's size and the int's offset.
-var pairLayout = map[comm.Datatype]struct{ value, intOff int64 }{
-	comm.TypeFloatInt:      {4, 4},
-	comm.TypeDoubleInt:     {8, 8},
-	comm.TypeLongInt:       {4, 4},
-	comm.Type2Int:          {4, 4},
-	comm.TypeShortInt:      {2, 4},
-	comm.TypeLongDoubleInt: {16, 16},
-}
-
 // statusElements is the number of basic elements the status describes
-// (MPI_Get_elements): a pair type counts two per pair, and a trailing
-// partial pair counts the components it holds completely. MPI_UNDEFINED
-// when the bytes end inside a basic element.
+// (MPI_Get_elements), following the type signature of dt: a pair type
+// counts two per pair, and a trailing partial pair counts the components
+// it holds completely. MPI_UNDEFINED when the bytes end inside a basic
+// element.
 func (c *call) statusElements(sp, dt uint32) (int64, error) {
-	bytes, t, err := c.statusBytes(sp, dt)
+	bytes, d, err := c.statusBytes(sp, dt)
 	if err != nil {
 		return 0, err
 	}
-	size := int64(t.Size())
-	if size == 0 {
-		return 0, nil
+	if err := d.tm.Flatten(); err != nil {
+		return 0, err
 	}
-	p, pair := pairLayout[t]
-	if !pair {
-		if bytes%size != 0 {
-			return int64(abi.Undefined), nil
-		}
-		return bytes / size, nil
-	}
-	n, rem := 2*(bytes/size), bytes%size
-	switch {
-	case rem == 0:
-	case rem < p.value:
-		return int64(abi.Undefined), nil // inside the value
-	case rem <= p.intOff:
-		n++ // the value, perhaps some padding
-	case rem < p.intOff+4:
-		return int64(abi.Undefined), nil // inside the int
-	default:
-		n += 2 // value and int, part of the trailing padding
+	n := d.tm.Elements(bytes)
+	if n < 0 {
+		return int64(abi.Undefined), nil
 	}
 	return n, nil
 }

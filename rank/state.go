@@ -12,6 +12,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmpi/wasmpi/comm"
+	"github.com/wasmpi/wasmpi/openmp"
 )
 
 // jobState is what the ranks of one run share.
@@ -88,6 +89,26 @@ type rankState struct {
 
 	// the buffer attached with MPI_Buffer_attach (guest address and size)
 	bsendAddr, bsendSize uint32
+
+	// omp is the rank's OpenMP threads (nil unless the program uses
+	// OpenMP); ompAbandoned is set when one was still running guest code
+	// after the rank ended (see openmp_rank.go).
+	omp          *openmp.Process
+	ompAbandoned atomic.Bool
+
+	// derived datatypes (types.go, mpi_type.go); it has its own lock
+	types typeTable
+
+	// Communicators and groups (mpi_comm.go, mpi_group.go), guarded by mu.
+	// nextContext is the lowest context id this rank may propose for a new
+	// communicator (0 until the first one: firstFreeContext); ctxClaimed
+	// holds ids agreed by creations that are still confirming them.
+	nextContext uint32
+	ctxClaimed  map[uint32]bool
+	commAlloc   handleAlloc
+	groupAlloc  handleAlloc
+	groups      map[uint32]*comm.Group
+	inter       map[uint32]*interComm // intercommunicators: the extra state
 }
 
 // commState is a communicator handle of one rank.

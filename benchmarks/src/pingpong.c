@@ -1,58 +1,79 @@
-/* pingpong: round-trip latency and one-way bandwidth between ranks 0 and 1
- * for message sizes from 0 B to 4 MiB (or up to argv[1] bytes). Prints one
- * line per size: "pingpong <bytes> <latency_us> <bandwidth_MiB/s>", where
- * latency is half the round trip. Written once, built natively and for wasm. */
-#include <mpi.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+/* pingpong: round-trip latency between ranks 0 and 1 (other ranks idle).
+ * For every size in sizes= (bytes, default 0 .. 4 MiB), rank 0 sends a
+ * message and rank 1 sends it back; the result is half the round trip in
+ * microseconds. After timing each size, one exchange of a known pattern
+ * checks the bytes arrived intact in both directions.
+ *
+ *   pingpong [sizes=0,1,4,...] [budget=SECONDS per size] */
+#include "bench.h"
+
+struct pp {
+    char *buf;
+    int n, rank;
+};
+
+static void once(void *arg) {
+    struct pp *p = arg;
+    if (p->rank == 0) {
+        MPI_Send(p->buf, p->n, MPI_BYTE, 1, 0, MPI_COMM_WORLD);
+        MPI_Recv(p->buf, p->n, MPI_BYTE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    } else if (p->rank == 1) {
+        MPI_Recv(p->buf, p->n, MPI_BYTE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Send(p->buf, p->n, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
+    }
+}
+
+static unsigned char pattern(long i, long n, int dir) { return (unsigned char)(i * 31 + n + dir * 0x5a); }
+
+static void verify(struct pp *p) {
+    MPI_Status st;
+    int got;
+    if (p->rank == 0) {
+        for (long i = 0; i < p->n; i++) p->buf[i] = pattern(i, p->n, 0);
+        MPI_Send(p->buf, p->n, MPI_BYTE, 1, 1, MPI_COMM_WORLD);
+        memset(p->buf, 0, (unsigned)p->n);
+        MPI_Recv(p->buf, p->n, MPI_BYTE, 1, 1, MPI_COMM_WORLD, &st);
+        MPI_Get_count(&st, MPI_BYTE, &got);
+        if (got != p->n) bench_fail("pingpong", "size %d: rank 0 received %d bytes", p->n, got);
+        for (long i = 0; i < p->n; i++)
+            if ((unsigned char)p->buf[i] != pattern(i, p->n, 1))
+                bench_fail("pingpong", "size %d: byte %ld came back wrong", p->n, i);
+    } else if (p->rank == 1) {
+        memset(p->buf, 0, (unsigned)p->n);
+        MPI_Recv(p->buf, p->n, MPI_BYTE, 0, 1, MPI_COMM_WORLD, &st);
+        MPI_Get_count(&st, MPI_BYTE, &got);
+        if (got != p->n) bench_fail("pingpong", "size %d: rank 1 received %d bytes", p->n, got);
+        for (long i = 0; i < p->n; i++) {
+            if ((unsigned char)p->buf[i] != pattern(i, p->n, 0))
+                bench_fail("pingpong", "size %d: byte %ld arrived wrong", p->n, i);
+            p->buf[i] = pattern(i, p->n, 1);
+        }
+        MPI_Send(p->buf, p->n, MPI_BYTE, 0, 1, MPI_COMM_WORLD);
+    }
+}
 
 int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
-    int rank, size;
+    int rank, np;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (size < 2) {
-        if (rank == 0) fprintf(stderr, "pingpong needs 2 ranks\n");
-        MPI_Abort(MPI_COMM_WORLD, 2);
+    MPI_Comm_size(MPI_COMM_WORLD, &np);
+    if (np < 2) bench_fail("pingpong", "needs at least 2 ranks, got %d", np);
+    long sizes[64];
+    int ns = bench_sizes(bench_arg(argc, argv, "sizes", "0,1,4,16,64,256,1024,4096,16384,65536,262144,1048576,4194304"), sizes, 64);
+    double budget = bench_double(argc, argv, "budget", 0.05);
+    long max = 0;
+    for (int i = 0; i < ns; i++) max = sizes[i] > max ? sizes[i] : max;
+    struct pp p = {bench_alloc(max), 0, rank};
+    for (int i = 0; i < ns; i++) {
+        p.n = (int)sizes[i];
+        long iters;
+        double t = bench_measure(budget, once, &p, &iters);
+        verify(&p);
+        char extra[64];
+        snprintf(extra, sizeof extra, "iters=%ld", iters);
+        bench_result("pingpong", sizes[i], t / 2 * 1e6, "us", extra);
     }
-    long maxbytes = argc > 1 ? atol(argv[1]) : 4L << 20;
-    double budget = argc > 2 ? atof(argv[2]) : 0.2; /* seconds per size */
-    char *buf = malloc(maxbytes > 0 ? maxbytes : 1);
-    memset(buf, rank, maxbytes > 0 ? maxbytes : 1);
-    for (long n = 0; n <= maxbytes; n = n ? n * 2 : 1) {
-        if (n != 0 && n != 8 && (n & (n - 1)) == 0 && n < 8) continue;
-        /* calibrate the repetition count on rank 0, share it */
-        int reps = 1;
-        for (;;) {
-            MPI_Barrier(MPI_COMM_WORLD);
-            double t0 = MPI_Wtime();
-            for (int i = 0; i < reps; i++) {
-                if (rank == 0) {
-                    MPI_Send(buf, (int)n, MPI_BYTE, 1, 0, MPI_COMM_WORLD);
-                    MPI_Recv(buf, (int)n, MPI_BYTE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-                } else if (rank == 1) {
-                    MPI_Recv(buf, (int)n, MPI_BYTE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-                    MPI_Send(buf, (int)n, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
-                }
-            }
-            double t = MPI_Wtime() - t0;
-            int done = t >= budget || reps >= (1 << 24);
-            MPI_Bcast(&done, 1, MPI_INT, 0, MPI_COMM_WORLD);
-            MPI_Bcast(&t, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-            if (done) {
-                if (rank == 0) {
-                    double lat = t / reps / 2;
-                    printf("pingpong %ld %.3f %.1f\n", n, lat * 1e6, n / lat / (1 << 20));
-                    fflush(stdout);
-                }
-                break;
-            }
-            reps *= (t < budget / 20) ? 8 : 2;
-        }
-        if (n == 0) n = 0; /* next: 1 */
-    }
-    free(buf);
+    free(p.buf);
     MPI_Finalize();
     return 0;
 }

@@ -94,6 +94,8 @@ type parsed struct {
 	wasmExc   bool // -fwasm-exceptions seen
 	verbose   bool
 	debug     bool // the last -g option asks for debug information
+	openmp    bool // -fopenmp (the last of -fopenmp, -fno-openmp)
+	maxMemory bool // the link sets --max-memory itself
 }
 
 // separateValue lists options whose value is the next argument when it is
@@ -136,6 +138,23 @@ func parseArgs(lang Lang, in []string) (*parsed, error) {
 		if a == "-pthread" || a == "-pthreads" {
 			continue
 		}
+		// -fopenmp (any runtime: the host provides the libomp ABI) is
+		// replaced by the SDK's OpenMP flags.
+		if a == "-fopenmp" || strings.HasPrefix(a, "-fopenmp=") {
+			p.openmp = true
+			continue
+		}
+		if a == "-fno-openmp" {
+			p.openmp = false
+			continue
+		}
+		if strings.HasPrefix(a, "-l") && ompDroppedLibs[a[2:]] {
+			continue
+		}
+		if a == "-l" && i+1 < len(in) && ompDroppedLibs[in[i+1]] {
+			i++
+			continue
+		}
 		p.args = append(p.args, a)
 
 		if a == "-" || !strings.HasPrefix(a, "-") || strings.HasPrefix(a, "@") {
@@ -161,6 +180,9 @@ func parseArgs(lang Lang, in []string) (*parsed, error) {
 					if strings.Contains(v, "stack-size") {
 						p.stackSize = true
 					}
+					if strings.Contains(v, "max-memory") {
+						p.maxMemory = true
+					}
 				}
 			}
 			continue
@@ -177,6 +199,9 @@ func parseArgs(lang Lang, in []string) (*parsed, error) {
 		case strings.HasPrefix(a, "-Wl,"):
 			if strings.Contains(a, "stack-size") {
 				p.stackSize = true
+			}
+			if strings.Contains(a, "max-memory") {
+				p.maxMemory = true
 			}
 		case strings.HasPrefix(a, "-z") && strings.Contains(a, "stack-size"):
 			p.stackSize = true
@@ -253,7 +278,12 @@ type toolchain struct {
 	sysroot  string
 	include  string   // extracted SDK headers
 	support  []string // support library: one archive, or objects
-	wasmOpt  string   // directory of the wasm-opt wrappers ("" without wasm-opt)
+	// OpenMP support: an object always linked with -fopenmp, the archive
+	// of wrappers (or its objects), and the list of runtime imports.
+	ompCore    string
+	ompLib     []string
+	ompImports string
+	wasmOpt    string // directory of the wasm-opt wrappers ("" without wasm-opt)
 }
 
 // command is the translated command line.
@@ -279,6 +309,9 @@ func translate(lang Lang, tc *toolchain, p *parsed) *command {
 	if cxx && !p.excOff {
 		tail = append(tail, "-fno-exceptions")
 	}
+	if p.openmp {
+		tail = append(tail, ompCompileFlags...)
+	}
 
 	linkOnly := []string{
 		"-Wl,--export=__stack_pointer",
@@ -291,6 +324,9 @@ func translate(lang Lang, tc *toolchain, p *parsed) *command {
 	}
 	for _, s := range wrappedSymbols {
 		linkOnly = append(linkOnly, "-Wl,--wrap="+s)
+	}
+	if p.openmp {
+		linkOnly = append(linkOnly, ompLinkFlags(tc, p)...)
 	}
 	if tc.wasmOpt != "" {
 		// clang runs wasm-opt after linking when optimising: use the wrapper.

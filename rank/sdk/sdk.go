@@ -1,12 +1,14 @@
 package sdk
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -81,22 +83,50 @@ func (d *Driver) Run(ctx context.Context, args []string) (int, error) {
 		return 0, nil
 	}
 
-	cmd := exec.CommandContext(ctx, c.argv[0], c.argv[1:]...)
-	cmd.Stdin = d.Stdin
-	cmd.Stdout = d.Stdout
 	tail := &tailBuffer{max: 64 << 10}
-	if d.Stderr != nil {
-		cmd.Stderr = io.MultiWriter(d.Stderr, tail)
+	if p.openmp && c.linking {
+		// A link with named critical sections fails once: their lock
+		// variables must be defined (see criticalNames). The first attempt's
+		// diagnostics are kept back and shown only if it fails otherwise.
+		var first bytes.Buffer
+		err = d.runCompiler(ctx, c.argv, &first, nil)
+		if err == nil {
+			if d.Stderr != nil {
+				d.Stderr.Write(first.Bytes())
+			}
+			return 0, nil
+		}
+		syms := criticalNames(first.String())
+		if len(syms) == 0 {
+			if d.Stderr != nil {
+				d.Stderr.Write(first.Bytes())
+			}
+			tail.Write(first.Bytes())
+		} else {
+			dir, derr := os.MkdirTemp("", "mpicc-omp-")
+			if derr != nil {
+				return 1, fmt.Errorf("%s: %w", d.Lang.name(), derr)
+			}
+			defer os.RemoveAll(dir)
+			src, obj := filepath.Join(dir, "critical.c"), filepath.Join(dir, "critical.o")
+			if werr := os.WriteFile(src, []byte(criticalDefinitions(syms)), 0o644); werr != nil {
+				return 1, fmt.Errorf("%s: %w", d.Lang.name(), werr)
+			}
+			cargs := concat(tc.compiler[1:], []string{"--target=wasm32-wasi", "--sysroot=" + tc.sysroot, "-c", "-x", "c", src, "-o", obj})
+			if rerr := runTool(ctx, dir, tc.compiler[0], cargs...); rerr != nil {
+				return 1, fmt.Errorf("%s: defining the critical sections' locks: %w", d.Lang.name(), rerr)
+			}
+			err = d.runCompiler(ctx, append(append([]string{}, c.argv...), "-x", "none", obj), nil, tail)
+		}
 	} else {
-		cmd.Stderr = tail
+		err = d.runCompiler(ctx, c.argv, nil, tail)
 	}
-	err = cmd.Run()
 	if err == nil {
 		return 0, nil
 	}
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) {
-		return 1, fmt.Errorf("%s: running %s: %w", d.Lang.name(), c.argv[0], err)
+		return 1, err
 	}
 	if h := hint(tail.String(), d.Lang == CXX || p.cxxInput); h != "" && d.Stderr != nil {
 		fmt.Fprintf(d.Stderr, "%s: hint: %s\n", d.Lang.name(), h)
@@ -111,6 +141,30 @@ func (d *Driver) Run(ctx context.Context, args []string) (int, error) {
 	return code, nil
 }
 
+// runCompiler runs argv with the driver's streams. Standard error goes to
+// capture instead of Stderr when capture is set, and is also copied to tail.
+func (d *Driver) runCompiler(ctx context.Context, argv []string, capture io.Writer, tail *tailBuffer) error {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Stdin = d.Stdin
+	cmd.Stdout = d.Stdout
+	var ws []io.Writer
+	if capture != nil {
+		ws = append(ws, capture)
+	} else if d.Stderr != nil {
+		ws = append(ws, d.Stderr)
+	}
+	if tail != nil {
+		ws = append(ws, tail)
+	}
+	cmd.Stderr = io.MultiWriter(ws...)
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		return fmt.Errorf("%s: running %s: %w", d.Lang.name(), argv[0], err)
+	}
+	return err
+}
+
 // Run is the mpicc (lang C) / mpicxx (lang CXX) command: it runs a Driver with
 // the process's standard input and environment.
 func Run(ctx context.Context, lang Lang, args []string, stdout, stderr io.Writer) (int, error) {
@@ -123,6 +177,8 @@ var missingStdHeader = regexp.MustCompile(`fatal error: '[a-z_]+' file not found
 // hint recognises compiler failures caused by an incomplete toolchain.
 func hint(stderr string, cxx bool) string {
 	switch {
+	case strings.Contains(stderr, "undefined symbol: __kmpc_") || strings.Contains(stderr, "undefined symbol: omp_"):
+		return "the program uses OpenMP: link it with -fopenmp too"
 	case strings.Contains(stderr, "wasm-ld") && (strings.Contains(stderr, "doesn't exist") || strings.Contains(stderr, "not found")):
 		return "the WebAssembly linker is missing (package lld-16); " + installHint
 	case strings.Contains(stderr, "libclang_rt.builtins-wasm32.a"):

@@ -42,7 +42,7 @@ const installHint = "install the wasm32 toolchain with: apt-get install " + AptP
 
 // cacheVersion changes whenever the cache layout or the support-library
 // build changes.
-const cacheVersion = "wasmpi-sdk-1"
+const cacheVersion = "wasmpi-sdk-2"
 
 // Debian's wasi-libc locations.
 const (
@@ -261,6 +261,7 @@ func embeddedFiles(fsys embed.FS, root string) ([]string, error) {
 func cacheKey(cc *compilerSpec, sr *sysrootSpec, ar, wasmOpt string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00", cacheVersion, cc.id, sr.dir, ar, wasmOpt)
+	fmt.Fprintf(h, "%s\x00%s\x00", ompImportNames(), strings.Join(ompWrappedSymbols(), ","))
 	if ar != "" {
 		if st, err := os.Stat(ar); err == nil {
 			fmt.Fprintf(h, "%d:%d\x00", st.Size(), st.ModTime().UnixNano())
@@ -294,7 +295,8 @@ func supportSources() ([]string, error) {
 	}
 	var srcs []string
 	for _, f := range files {
-		if strings.HasSuffix(f, ".c") {
+		// support/omp is the OpenMP library, built separately.
+		if strings.HasSuffix(f, ".c") && !strings.HasPrefix(f, "support/omp/") {
 			srcs = append(srcs, f)
 		}
 	}
@@ -310,6 +312,7 @@ func layout(dir string, sr *sysrootSpec, ar, wasmOpt string) (*toolchain, error)
 	if tc.sysroot == "" {
 		tc.sysroot = filepath.Join(dir, "sysroot")
 	}
+	ompLayout(tc, dir, ar)
 	if ar != "" {
 		tc.support = []string{filepath.Join(dir, "libwasmpi_support.a")}
 	} else {
@@ -326,7 +329,8 @@ func layout(dir string, sr *sysrootSpec, ar, wasmOpt string) (*toolchain, error)
 
 // complete reports whether a cache directory is fully populated.
 func complete(tc *toolchain) bool {
-	paths := append([]string{filepath.Join(tc.include, "wasmpi_compat.h")}, tc.support...)
+	paths := append([]string{filepath.Join(tc.include, "wasmpi_compat.h"), tc.ompCore, tc.ompImports}, tc.support...)
+	paths = append(paths, tc.ompLib...)
 	if tc.wasmOpt != "" {
 		for v := range wasmOptScripts {
 			paths = append(paths, filepath.Join(tc.wasmOpt, v, "wasm-opt"))
@@ -470,6 +474,9 @@ func build(ctx context.Context, lang Lang, root, final string, cc *compilerSpec,
 			return fmt.Errorf("%s: archiving the support library: %w", lang.name(), err)
 		}
 		os.RemoveAll(objDir)
+	}
+	if err := buildOpenMP(ctx, tc, cc, ar, srcDir); err != nil {
+		return fmt.Errorf("%s: %w", lang.name(), err)
 	}
 	os.RemoveAll(srcDir)
 

@@ -233,14 +233,14 @@ int main(int argc, char **argv) {
 
     check_sizes();
 
-    /* MPI_Init twice is an error (MPI_ERR_OTHER) that the handler of
-     * MPI_COMM_WORLD governs. */
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    /* MPI_Init twice is an error (MPI_ERR_OTHER) tied to no communicator,
+     * so MPI_COMM_SELF's handler governs it (MPI-4). */
+    MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
     rc = MPI_Init(&argc, &argv);
     CHECK_CLASS(rc, MPI_ERR_OTHER);
     rc = MPI_Init_thread(&argc, &argv, MPI_THREAD_SINGLE, &provided);
     CHECK_CLASS(rc, MPI_ERR_OTHER);
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+    MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_ARE_FATAL);
 
     rc = mtest_finish(); /* calls MPI_Finalize */
 

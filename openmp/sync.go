@@ -1,0 +1,159 @@
+package openmp
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// critLock is the lock of one critical section name (the guest address of
+// its kmp_critical_name).
+type critLock struct {
+	m     *mutex
+	owner atomic.Pointer[Thread]
+}
+
+func (th *Thread) critLock(addr uint32) *critLock {
+	p := th.p
+	if v, ok := p.crits.Load(addr); ok {
+		return v.(*critLock)
+	}
+	v, _ := p.crits.LoadOrStore(addr, &critLock{m: newMutex()})
+	return v.(*critLock)
+}
+
+func (th *Thread) critical(addr uint32) {
+	c := th.critLock(addr)
+	if c.owner.Load() == th {
+		th.fault("a critical region was entered by the thread already inside a critical region of the same name (this would deadlock)")
+	}
+	if !c.m.lock(th.p.set.spin, th.p.abort) {
+		th.unwind()
+	}
+	c.owner.Store(th)
+}
+
+func (th *Thread) endCritical(addr uint32) {
+	c := th.critLock(addr)
+	if c.owner.Load() != th {
+		th.fault("__kmpc_end_critical by a thread that is not inside that critical region")
+	}
+	c.owner.Store(nil)
+	c.m.unlock()
+}
+
+// ompLock is an omp_lock_t or omp_nest_lock_t. The guest variable holds
+// its number in the lock table. Locks are owned by tasks.
+type ompLock struct {
+	m     *mutex
+	nest  bool
+	owner atomic.Pointer[task]
+	count int32 // nesting depth, changed by the owner only
+}
+
+type lockTable struct {
+	mu    sync.RWMutex
+	locks []*ompLock
+	free  []uint32
+}
+
+func (th *Thread) initLock(ptr uint32, nest bool) {
+	t := &th.p.locks
+	l := &ompLock{m: newMutex(), nest: nest}
+	t.mu.Lock()
+	var id uint32
+	if n := len(t.free); n > 0 {
+		id = t.free[n-1]
+		t.free = t.free[:n-1]
+		t.locks[id-1] = l
+	} else {
+		t.locks = append(t.locks, l)
+		id = uint32(len(t.locks))
+	}
+	t.mu.Unlock()
+	th.put32(ptr, id)
+}
+
+func (th *Thread) lockAt(ptr uint32, nest bool, what string) *ompLock {
+	id := th.u32(ptr)
+	t := &th.p.locks
+	t.mu.RLock()
+	var l *ompLock
+	if id >= 1 && int(id) <= len(t.locks) {
+		l = t.locks[id-1]
+	}
+	t.mu.RUnlock()
+	if l == nil {
+		th.fault("%s: the lock at %#x is not initialized", what, ptr)
+	}
+	if l.nest != nest {
+		if nest {
+			th.fault("%s: the lock at %#x is a simple lock, not a nestable one", what, ptr)
+		}
+		th.fault("%s: the lock at %#x is a nestable lock", what, ptr)
+	}
+	return l
+}
+
+func (th *Thread) destroyLock(ptr uint32, nest bool, what string) {
+	l := th.lockAt(ptr, nest, what)
+	if l.owner.Load() != nil {
+		th.fault("%s: the lock at %#x is still set", what, ptr)
+	}
+	id := th.u32(ptr)
+	t := &th.p.locks
+	t.mu.Lock()
+	t.locks[id-1] = nil
+	t.free = append(t.free, id)
+	t.mu.Unlock()
+	th.put32(ptr, 0)
+}
+
+func (th *Thread) setLock(ptr uint32, nest bool, what string) {
+	l := th.lockAt(ptr, nest, what)
+	me := th.cur.task
+	if l.owner.Load() == me {
+		if nest {
+			l.count++
+			return
+		}
+		th.fault("%s: the task already owns the lock at %#x (this would deadlock)", what, ptr)
+	}
+	if !l.m.lock(th.p.set.spin, th.p.abort) {
+		th.unwind()
+	}
+	l.owner.Store(me)
+	l.count = 1
+}
+
+func (th *Thread) unsetLock(ptr uint32, nest bool, what string) int32 {
+	l := th.lockAt(ptr, nest, what)
+	owner := l.owner.Load()
+	if owner == nil {
+		th.fault("%s: the lock at %#x is not set", what, ptr)
+	}
+	if nest && owner != th.cur.task {
+		th.fault("%s: the lock at %#x is owned by another task", what, ptr)
+	}
+	l.count--
+	if l.count > 0 {
+		return l.count
+	}
+	l.owner.Store(nil)
+	l.m.unlock()
+	return 0
+}
+
+func (th *Thread) testLock(ptr uint32, nest bool, what string) int32 {
+	l := th.lockAt(ptr, nest, what)
+	me := th.cur.task
+	if nest && l.owner.Load() == me {
+		l.count++
+		return l.count
+	}
+	if !l.m.tryLock() {
+		return 0
+	}
+	l.owner.Store(me)
+	l.count = 1
+	return 1
+}

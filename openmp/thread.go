@@ -1,0 +1,362 @@
+package openmp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental/table"
+)
+
+// Thread is one OpenMP thread: a wasm instance of the program that imports
+// the process's shared memory, with its own globals (stack pointer, TLS
+// base) and its own stack region in that memory.
+type Thread struct {
+	p    *Process
+	gtid int32
+	mod  api.Module
+	ctx  context.Context
+	sp   api.MutableGlobal
+
+	alloc, free api.Function // the support library's allocation functions
+	initTLS     uint32       // table slot of __wasm_init_tls
+	// stackLow is the lowest address of a worker's stack, where a canary
+	// detects overflows after the fact (0 for the initial thread).
+	stackLow uint32
+
+	fns map[fnKey][]api.Function // idle function handles by table slot and signature
+
+	cur   teamCtx   // the team and task the thread is executing
+	saved []teamCtx // enclosing (serialized) teams
+
+	pushedThreads int32 // from __kmpc_push_num_threads, for the next fork
+	hot           []*Thread
+
+	allocated map[uint32]*task // allocated, not yet submitted tasks
+
+	// worker state
+	slot atomic.Pointer[assignment]
+	wake event
+	done chan struct{}
+}
+
+// teamCtx is what a thread knows about the team it currently belongs to.
+type teamCtx struct {
+	team      *team
+	tid       int
+	task      *task // the task being executed (implicit or explicit)
+	implicit  *task
+	construct uint32 // single constructs encountered in this team
+	loopSeq   uint64 // dispatched loops encountered in this team
+	loop      *loopPriv
+	redSeq    uint32
+}
+
+type assignment struct {
+	team *team
+	tid  int
+}
+
+const stackCanary = 0x5741534d // "WASM"
+
+// newThreadState wraps an instance as a thread (no stack set up yet).
+func (p *Process) newThreadState(mod api.Module, gtid int32) (*Thread, error) {
+	th := &Thread{p: p, gtid: gtid, mod: mod, fns: map[fnKey][]api.Function{}, allocated: map[uint32]*task{}}
+	sp, ok := mod.ExportedGlobal("__stack_pointer").(api.MutableGlobal)
+	if !ok {
+		return nil, errors.New("openmp: the module does not export a mutable __stack_pointer (link it with mpicc -fopenmp)")
+	}
+	th.sp = sp
+	g := mod.ExportedGlobal(exportInfo)
+	if g == nil {
+		return nil, fmt.Errorf("openmp: the module does not export %s (link it with mpicc -fopenmp)", exportInfo)
+	}
+	info := uint32(g.Get())
+	var w [5]uint32
+	for i := range w {
+		v, ok := p.mem.ReadUint32Le(info + uint32(4*i))
+		if !ok {
+			return nil, fmt.Errorf("openmp: %s points outside the memory", exportInfo)
+		}
+		w[i] = v
+	}
+	if w[0] != infoMagic || w[1] != infoVersion {
+		return nil, fmt.Errorf("openmp: %s has an unknown format (rebuild the program with this version's mpicc -fopenmp)", exportInfo)
+	}
+	var err error
+	if th.alloc, err = lookup(mod, w[2], pairParams, i32Result); err != nil {
+		return nil, fmt.Errorf("openmp: allocation function: %w", err)
+	}
+	if th.free, err = lookup(mod, w[3], []api.ValueType{i32}, nil); err != nil {
+		return nil, fmt.Errorf("openmp: free function: %w", err)
+	}
+	th.initTLS = w[4]
+	return th, nil
+}
+
+// guestAlloc allocates guest memory with the program's malloc (through the
+// support library's locked wrapper), on th's instance.
+func (th *Thread) guestAlloc(size, align uint32) uint32 {
+	var st [2]uint64
+	st[0], st[1] = uint64(size), uint64(align)
+	if err := th.alloc.CallWithStack(th.ctx, st[:]); err != nil {
+		panic(err)
+	}
+	addr := uint32(st[0])
+	if addr == 0 {
+		th.fault("out of memory allocating %d bytes", size)
+	}
+	return addr
+}
+
+func (th *Thread) guestFree(addr uint32) {
+	if addr == 0 {
+		return
+	}
+	st := [1]uint64{uint64(addr)}
+	if err := th.free.CallWithStack(th.ctx, st[:]); err != nil {
+		panic(err)
+	}
+}
+
+// newWorker creates a worker thread: an instance, a stack (and TLS block)
+// allocated by creator in the shared memory, and its goroutine.
+func (p *Process) newWorker(creator *Thread, gtid int32) (*Thread, error) {
+	mod, err := p.cfg.Instantiate(p.resolveCtx, fmt.Sprintf("%s.omp%d", p.cfg.Name, gtid))
+	if err != nil {
+		return nil, fmt.Errorf("creating OpenMP thread %d: %w", gtid, err)
+	}
+	th, err := p.newThreadState(mod, gtid)
+	if err != nil {
+		_ = mod.Close(context.Background())
+		return nil, err
+	}
+	th.ctx = context.WithValue(p.cfg.Context, threadKey{}, th)
+	tlsSize, tlsAlign := uint32(0), uint32(16)
+	if g := mod.ExportedGlobal("__tls_size"); g != nil {
+		tlsSize = uint32(g.Get())
+	}
+	if g := mod.ExportedGlobal("__tls_align"); g != nil {
+		if a := uint32(g.Get()); a > tlsAlign {
+			tlsAlign = a
+		}
+	}
+	stack := p.set.stackSize
+	tlsOff := (stack + tlsAlign - 1) &^ (tlsAlign - 1)
+	block := creator.guestAlloc(tlsOff+tlsSize+16, tlsAlign)
+	th.stackLow = block
+	th.put32(block, stackCanary)
+	th.put32(block+4, stackCanary)
+	th.sp.Set(uint64((block + stack) &^ 15))
+	initTLS, err := lookup(mod, th.initTLS, []api.ValueType{i32}, nil)
+	if err == nil {
+		st := [1]uint64{uint64(block + tlsOff)}
+		err = initTLS.CallWithStack(th.ctx, st[:])
+	}
+	if err != nil {
+		_ = mod.Close(context.Background())
+		return nil, fmt.Errorf("initialising the TLS of OpenMP thread %d: %w", gtid, err)
+	}
+	th.done = make(chan struct{})
+	go th.workerLoop()
+	return th, nil
+}
+
+// checkStack reports a worker whose stack ran over its bottom.
+func (th *Thread) checkStack() error {
+	if th.stackLow == 0 {
+		return nil
+	}
+	a, _ := th.p.mem.ReadUint32Le(th.stackLow)
+	b, _ := th.p.mem.ReadUint32Le(th.stackLow + 4)
+	if a != stackCanary || b != stackCanary {
+		return fmt.Errorf("OpenMP thread %d overflowed its %d-byte stack (set OMP_STACKSIZE for more); memory below it was overwritten", th.gtid, th.p.set.stackSize)
+	}
+	return nil
+}
+
+// workerLoop runs a worker's assignments until the process closes.
+func (th *Thread) workerLoop() {
+	defer close(th.done)
+	p := th.p
+	for {
+		seen := th.wake.seq.Load()
+		if a := th.slot.Swap(nil); a != nil {
+			if !th.runAssignment(a) {
+				return
+			}
+			continue
+		}
+		if p.stopped() {
+			return
+		}
+		th.wake.wait(seen, p.set.spin, p.abort)
+	}
+}
+
+// assign hands a team slot to an idle worker.
+func (th *Thread) assign(tm *team, tid int) {
+	th.slot.Store(&assignment{team: tm, tid: tid})
+	th.wake.notify()
+}
+
+// runAssignment executes the worker's implicit task in a team and joins
+// it. It returns false if the process failed.
+func (th *Thread) runAssignment(a *assignment) (ok bool) {
+	p := th.p
+	defer func() {
+		if r := recover(); r != nil {
+			err, isErr := r.(error)
+			if !isErr {
+				err = fmt.Errorf("%v", r)
+			}
+			p.failThread(th, err)
+			ok = false
+		}
+	}()
+	tm := a.team
+	th.enterTeam(tm, a.tid)
+	if err := th.callMicrotask(th.ctx, tm.micro, tm.args, a.tid); err != nil {
+		p.failThread(th, err)
+		return false
+	}
+	if err := th.checkStack(); err != nil {
+		p.failThread(th, err)
+		return false
+	}
+	th.barrier(tm)
+	th.leaveTeam()
+	th.releaseHot()
+	return true
+}
+
+// fnKey identifies a cached function handle: a table slot and a signature.
+type fnKey struct {
+	slot uint32
+	sig  uint32
+}
+
+// Signatures of guest functions the runtime calls through the table.
+const (
+	sigTaskEntry = 1 << 16 // i32 (i32 gtid, i32 task)
+	sigPair      = 2 << 16 // void (i32, i32): reduce and copyprivate functions
+	sigTaskDup   = 3 << 16 // void (i32, i32, i32)
+	// a microtask with n shared arguments is signature n (< 1<<16)
+)
+
+var (
+	i32                = api.ValueTypeI32
+	pairParams         = []api.ValueType{i32, i32}
+	dupParams          = []api.ValueType{i32, i32, i32}
+	i32Result          = []api.ValueType{i32}
+	microtaskParamsTab = func() [][]api.ValueType {
+		t := make([][]api.ValueType, 64)
+		for i := range t {
+			t[i] = make([]api.ValueType, i+2)
+			for j := range t[i] {
+				t[i][j] = i32
+			}
+		}
+		return t
+	}()
+)
+
+// function returns a handle to the function at table slot with the given
+// signature, for this thread's exclusive use until put back with release.
+// Handles are not re-entrant, so a function that is already running on
+// the thread (recursion through a nested region or a task) gets another.
+func (th *Thread) function(slot, sig uint32) (api.Function, error) {
+	k := fnKey{slot, sig}
+	if l := th.fns[k]; len(l) > 0 {
+		f := l[len(l)-1]
+		th.fns[k] = l[:len(l)-1]
+		return f, nil
+	}
+	var params, results []api.ValueType
+	switch sig {
+	case sigTaskEntry:
+		params, results = pairParams, i32Result
+	case sigPair:
+		params = pairParams
+	case sigTaskDup:
+		params = dupParams
+	default:
+		if int(sig) < len(microtaskParamsTab) {
+			params = microtaskParamsTab[sig]
+		} else {
+			params = make([]api.ValueType, sig+2)
+			for i := range params {
+				params[i] = i32
+			}
+		}
+	}
+	return lookup(th.mod, slot, params, results)
+}
+
+func lookup(mod api.Module, slot uint32, params, results []api.ValueType) (f api.Function, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("function pointer %d does not point to a function of type (%s) -> (%s): %v", slot, typeString(params), typeString(results), r)
+		}
+	}()
+	return table.LookupFunction(mod, 0, slot, params, results), nil
+}
+
+func typeString(ts []api.ValueType) string {
+	s := ""
+	for i, t := range ts {
+		if i > 0 {
+			s += ", "
+		}
+		s += api.ValueTypeName(t)
+	}
+	return s
+}
+
+func (th *Thread) release(slot, sig uint32, f api.Function) {
+	k := fnKey{slot, sig}
+	th.fns[k] = append(th.fns[k], f)
+}
+
+// callMicrotask runs an outlined parallel region on th: the microtask gets
+// pointers to the global and the team thread ids (on th's stack) and the
+// shared arguments.
+func (th *Thread) callMicrotask(ctx context.Context, micro uint32, args []uint32, tid int) error {
+	sig := uint32(len(args))
+	f, err := th.function(micro, sig)
+	if err != nil {
+		return err
+	}
+	sp := uint32(th.sp.Get())
+	slot := (sp - 16) &^ 15
+	th.put32(slot, uint32(th.gtid))
+	th.put32(slot+4, uint32(tid))
+	th.sp.Set(uint64(slot))
+	stack := make([]uint64, 2+len(args))
+	stack[0], stack[1] = uint64(slot), uint64(slot+4)
+	for i, a := range args {
+		stack[2+i] = uint64(a)
+	}
+	err = f.CallWithStack(ctx, stack)
+	th.sp.Set(uint64(sp))
+	if err == nil {
+		th.release(micro, sig, f)
+	}
+	return err
+}
+
+// callPair calls a guest function void f(i32, i32) (reduction combiner,
+// copyprivate copier); a trap fails the thread.
+func (th *Thread) callPair(slot, a, b uint32) {
+	f, err := th.function(slot, sigPair)
+	if err != nil {
+		th.fault("%v", err)
+	}
+	st := [2]uint64{uint64(a), uint64(b)}
+	if err := f.CallWithStack(th.ctx, st[:]); err != nil {
+		panic(err)
+	}
+	th.release(slot, sigPair, f)
+}

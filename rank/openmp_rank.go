@@ -1,0 +1,81 @@
+package rank
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/wasmpi/wasmpi/openmp"
+)
+
+// OpenMP inside a rank: the rank's OpenMP threads are further instances of
+// the program importing the rank's shared memory (package openmp). Their
+// calls carry the rank in their context, so MPI calls from any thread find
+// the rank's state.
+
+// ompDefaultThreads is the default team size: the host's processors shared
+// among the job's ranks.
+func ompDefaultThreads(ranks int) int {
+	return max(1, runtime.NumCPU()/max(ranks, 1))
+}
+
+// newOpenMPProcess creates rank r's OpenMP process: its shared memory and
+// the pool its threads will come from.
+func (j *Job) newOpenMPProcess(ctx context.Context, js *jobState, r *rankState) (*openmp.Process, error) {
+	cfg := js.cfg
+	return j.ompModule.NewProcess(ctx, openmp.ProcessConfig{
+		Name:           fmt.Sprintf("rank%d", r.rank),
+		Env:            cfg.Env,
+		DefaultThreads: ompDefaultThreads(cfg.Ranks),
+		NumProcs:       hostProcs(),
+		Context:        withRank(js.world.Context(), r),
+		Instantiate: func(ctx context.Context, name string) (api.Module, error) {
+			// WASI calls of the thread go to the rank's initial instance
+			// (its files and streams), so the thread needs no WASI setup.
+			return j.runtime.InstantiateModule(ctx, j.compiled, wazero.NewModuleConfig().WithName(name).WithStartFunctions())
+		},
+		Done:   js.world.Context().Done(),
+		OnStop: r.stopForJob,
+		OnFailure: func(err error) {
+			// A thread other than the initial one failed: the rank fails
+			// (the initial thread unwinds at its next OpenMP call, or at
+			// its next MPI call now that the job stops).
+			var exit *sys.ExitError
+			var stop *rankStop
+			switch {
+			case errors.As(err, &stop):
+				if !stop.byJob {
+					js.fail(r.rank, stop.code, stop.err)
+				}
+			case errors.As(err, &exit):
+				if exit.ExitCode() != 0 {
+					js.fail(r.rank, int(exit.ExitCode()), fmt.Errorf("an OpenMP thread exited with status %d", exit.ExitCode()))
+				}
+			default:
+				js.fail(r.rank, 1, fmt.Errorf("trapped: %w", err))
+			}
+		},
+	})
+}
+
+// closeOpenMP ends the rank's OpenMP threads once its initial thread has
+// returned. A thread still computing cannot be interrupted: then nothing
+// is released and the job keeps the runtime alive.
+func (r *rankState) closeOpenMP() {
+	if r.omp == nil {
+		return
+	}
+	grace := r.job.cfg.StopGrace
+	if grace == 0 {
+		grace = 2 * time.Second
+	}
+	if r.omp.Close(context.Background(), grace) {
+		r.ompAbandoned.Store(true)
+	}
+}

@@ -97,6 +97,7 @@ func wasiProxy(ctx context.Context, rt wazero.Runtime) (api.Module, error) {
 	}
 	b := rt.NewHostModuleBuilder(wasiProxyName)
 	defs := real.ExportedFunctionDefinitions()
+	var funcs []*entry
 	names := make([]string, 0, len(defs))
 	for n := range defs {
 		names = append(names, n)
@@ -115,8 +116,18 @@ func wasiProxy(ctx context.Context, rt wazero.Runtime) (api.Module, error) {
 		}
 		b.NewFunctionBuilder().WithGoModuleFunction(proxyFunc(name, gf), def.ParamTypes(), def.ResultTypes()).
 			WithName(name).Export(name)
+		funcs = append(funcs, &entry{name: name, params: def.ParamTypes(), results: def.ResultTypes()})
 	}
-	return b.Instantiate(ctx)
+	if _, err := b.Instantiate(ctx); err != nil {
+		return nil, fmt.Errorf("openmp: %w", err)
+	}
+	// Import resolvers can only hand out wasm instances: a module that
+	// re-exports the proxy.
+	compiled, err := rt.CompileModule(ctx, reexportModule(wasiProxyName, funcs, nil))
+	if err != nil {
+		return nil, fmt.Errorf("openmp: %w", err)
+	}
+	return rt.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithName(wasiProxyName+".reexport").WithStartFunctions())
 }
 
 func proxyFunc(name string, gf api.GoModuleFunction) api.GoModuleFunc {

@@ -230,6 +230,12 @@ func valType(t api.ValueType) byte {
 // defines the memory with the limits the program imports it with, and
 // exports both under the names the program uses.
 func envModule(funcs []*entry, mem *memImport) []byte {
+	return reexportModule(HostModuleName, funcs, mem)
+}
+
+// reexportModule builds a module that imports funcs from module from and
+// exports them, and defines and exports mem if it is not nil.
+func reexportModule(from string, funcs []*entry, mem *memImport) []byte {
 	var w writer
 	w.WriteString("\x00asm\x01\x00\x00\x00")
 
@@ -252,7 +258,7 @@ func envModule(funcs []*entry, mem *memImport) []byte {
 	var imports writer
 	imports.u32(uint32(len(funcs)))
 	for i, f := range funcs {
-		imports.name(HostModuleName)
+		imports.name(from)
 		imports.name(f.name)
 		imports.WriteByte(externFunc)
 		imports.u32(uint32(i))

@@ -31,7 +31,7 @@ var (
 )
 
 // handleRanges lists the kinds with their own range, for error messages.
-var handleRanges = []handleRange{commHandles, groupHandles, {"request", firstRequestHandle, 0xffffffff}}
+var handleRanges = []handleRange{commHandles, groupHandles, {"datatype", firstTypeHandle, lastTypeHandle}, {"request", firstRequestHandle, 0xffffffff}}
 
 // The ranges must stay above every predefined handle and apart.
 func init() {

@@ -62,6 +62,7 @@ func writeMarkdown(path, outDir string, rep report, rows []stats.Row, figs []fig
 	} else {
 		w("  a single call (no timing budget).\n")
 	}
+	w("  There is no warm-up period beyond that call, so start-up transients of either runtime count in the first sizes.\n")
 	w("- **wasm/native** is the ratio of the medians. Because some units are times (lower is better) and others rates\n")
 	w("  (higher is better), the **verdict** column says in words which variant won: \"wasm 2.00x slower\" or \"wasm 1.50x faster\".\n")
 	w("- Every program checks its own answer (message contents, collective results, kernel results) and fails the run if it is wrong.\n")

@@ -253,6 +253,15 @@ func formatFloat(f float64, format string) string {
 	return fmt.Sprintf(format, f)
 }
 
+// formatNoise writes a relative spread as a percentage; above 999% it
+// only says so (one preempted repetition on a loaded machine).
+func formatNoise(n float64) string {
+	if n > 9.995 {
+		return ">999%"
+	}
+	return formatFloat(100*n, "%.0f%%")
+}
+
 func cells(r Row) []string {
 	unit := r.Unit
 	if LowerIsBetter(unit) {
@@ -261,7 +270,7 @@ func cells(r Row) []string {
 		unit += " (higher=better)"
 	}
 	return []string{r.Bench, fmt.Sprint(r.Ranks), FormatSize(r.Size), unit, formatValue(r.Native), formatValue(r.Wasm),
-		formatFloat(r.Ratio(), "%.3f"), r.Verdict(), formatFloat(100*r.Noise(), "%.0f%%")}
+		formatFloat(r.Ratio(), "%.3f"), r.Verdict(), formatNoise(r.Noise())}
 }
 
 // header names the table's columns; noise is the larger (max-min)/median

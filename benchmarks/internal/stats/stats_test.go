@@ -168,3 +168,11 @@ func TestFormatNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatNoise(t *testing.T) {
+	for n, want := range map[float64]string{math.NaN(): "-", 0.3: "30%", 9.99: "999%", 87299: ">999%"} {
+		if got := formatNoise(n); got != want {
+			t.Errorf("formatNoise(%v) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -16,8 +16,9 @@ import (
 // when ranks outnumber cores polling would only steal the core the peer
 // needs, so it is short.
 const (
-	spinDedicated      = 50 * time.Microsecond
+	spinDedicated      = time.Millisecond
 	spinOversubscribed = 2 * time.Microsecond
+	spinPollOnly       = 5 * time.Microsecond
 	spinYields         = 20
 )
 
@@ -70,8 +71,16 @@ func (w *waker) waitUntil(ctx context.Context, ready func() bool) error {
 		if ready() {
 			return nil
 		}
-		if i&63 == 0 && time.Since(start) > w.spin {
-			break
+		if i&63 == 0 {
+			d := time.Since(start)
+			if d > w.spin {
+				break
+			}
+			if d > spinPollOnly {
+				// Past the first microseconds, let other goroutines
+				// of this process have the processor between polls.
+				runtime.Gosched()
+			}
 		}
 	}
 	for i := 0; i < spinYields; i++ {

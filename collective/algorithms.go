@@ -11,20 +11,22 @@ package collective
 //
 // Every message travels on c.Collective(), the shadow of the communicator
 // with its own context id, so collective traffic never matches user
-// point-to-point messages. Within that context each kind of collective has
-// its own tag range:
+// point-to-point messages. Within that context each call has its own tags:
 //
-//	tag = kind<<8 | phase
+//	tag = seq<<13 | kind<<8 | phase
 //
-// where kind is the operation (kindBarrier, kindBcast, ...; see below) and
-// phase numbers the steps of one algorithm (for Barrier, the dissemination
-// round). Sub-steps borrowed from another algorithm keep the tag of the
-// operation being performed: the broadcast inside Allreduce uses
-// Allreduce's tags, not Bcast's. Since MPI requires every rank to call the
-// collectives of a communicator in the same order, messages between one
-// pair of ranks on one tag match in order (the non-overtaking rule), and
-// operations of different kinds that are in progress at the same time (as
-// nonblocking collectives may be) can never take each other's messages.
+// where seq is the communicator's collective sequence number (every
+// collective call, blocking or not, takes the next one: see seqTag and
+// comm.Comm.NextCollSeq), kind is the operation (kindBarrier, kindBcast,
+// ...; see below) and phase numbers the steps of one algorithm (for
+// Barrier, the dissemination round). Sub-steps borrowed from another
+// algorithm keep the tag of the operation being performed: the broadcast
+// inside Allreduce uses Allreduce's tags, not Bcast's. Since MPI requires
+// every rank to start the collectives of a communicator in the same order,
+// the sequence numbers agree across ranks, messages between one pair of
+// ranks on one tag match in order (the non-overtaking rule), and operations
+// that are in progress at the same time (as nonblocking collectives may be,
+// even two of the same kind) can never take each other's messages.
 // Receives always name their source; no wildcard is used.
 //
 // # Message pattern and errors
@@ -99,8 +101,28 @@ var kindNames = [numKinds]string{
 // phaseBits is the width of the phase part of a tag.
 const phaseBits = 8
 
-// collTag is the tag of a phase of a collective kind.
-func collTag(k collKind, phase int) int { return int(k)<<phaseBits | phase }
+// kindBits is the width of the kind part of a tag; every kind fits.
+const kindBits = 5
+
+var _ [1<<kindBits - int(numKinds)]struct{}
+
+// seqBits is the width of the sequence part of a tag: the collective
+// sequence number of the communicator (comm.Comm.NextCollSeq) modulo
+// 1<<seqBits. Collectives that are in progress at the same time (nonblocking
+// ones) have different numbers, so even two of the same kind never take
+// each other's messages. The whole tag stays below 1<<40, where the
+// runtime's own internal tags start (rank/mpi_comm.go).
+const seqBits = 27
+
+// collTag is the tag of a phase of a collective kind with sequence number 0.
+func collTag(k collKind, phase int) int { return seqTag(0, k, phase) }
+
+// seqTag is the tag of a phase of a collective kind with sequence number seq:
+//
+//	tag = (seq mod 2^27)<<13 | kind<<8 | phase
+func seqTag(seq uint64, k collKind, phase int) int {
+	return int(seq&(1<<seqBits-1))<<(kindBits+phaseBits) | int(k)<<phaseBits | phase
+}
 
 // xfer is the state of one collective call on one rank: the shadow
 // communicator, the requests of the current step and the first error seen.
@@ -108,6 +130,7 @@ type xfer struct {
 	ctx  context.Context
 	c    *comm.Comm // the collective shadow of the caller's communicator
 	kind collKind
+	seq  uint64 // the communicator's collective sequence number for this call
 	name string
 	me   int
 	size int
@@ -131,8 +154,9 @@ func begin(ctx context.Context, c *comm.Comm, k collKind) (*xfer, error) {
 	if c == nil {
 		return nil, comm.Errorf(comm.ErrComm, "%s: invalid communicator", kindNames[k])
 	}
+	seq := c.NextCollSeq()
 	s := c.Collective()
-	return &xfer{ctx: ctx, c: s, kind: k, name: kindNames[k], me: s.Rank(), size: s.Size()}, nil
+	return &xfer{ctx: ctx, c: s, kind: k, seq: seq, name: kindNames[k], me: s.Rank(), size: s.Size()}, nil
 }
 
 // failf records a poisoning error (the first one wins).
@@ -158,7 +182,7 @@ func (x *xfer) isend(buf []byte, dest, phase int) error {
 	if x.err != nil {
 		buf = nil
 	}
-	r, err := x.c.Isend(x.ctx, buf, dest, collTag(x.kind, phase), comm.ModeStandard)
+	r, err := x.c.Isend(x.ctx, buf, dest, seqTag(x.seq, x.kind, phase), comm.ModeStandard)
 	if err != nil {
 		x.abort()
 		return err
@@ -172,7 +196,7 @@ func (x *xfer) isend(buf []byte, dest, phase int) error {
 // irecv posts a receive of exactly len(buf) bytes from src in the given
 // phase.
 func (x *xfer) irecv(buf []byte, src, phase int) error {
-	r, err := x.c.Irecv(buf, src, collTag(x.kind, phase))
+	r, err := x.c.Irecv(buf, src, seqTag(x.seq, x.kind, phase))
 	if err != nil {
 		x.abort()
 		return err

@@ -405,15 +405,22 @@ func TestInterleavedWithPointToPoint(t *testing.T) {
 }
 
 // TestConcurrentKinds runs a stream of Bcasts and a stream of Allreduces at
-// the same time on every rank (as nonblocking collectives would): each kind
-// has its own tags, so they never take each other's messages.
+// the same time on every rank (as nonblocking collectives would): each call
+// has its own tags, so they never take each other's messages. As a
+// nonblocking collective does, each call draws its sequence number up front,
+// in the same order on every rank (PinCollSeq), and runs later.
 func TestConcurrentKinds(t *testing.T) {
 	const rounds = 20
 	for _, n := range testSizes {
 		mustRun(t, n, func(ctx context.Context, c *comm.Comm) error {
+			var bc, ar [rounds]*comm.Comm
+			for i := range rounds {
+				bc[i], ar[i] = c.PinCollSeq(), c.PinCollSeq()
+			}
 			errc := make(chan error, 2)
 			go func() {
 				for i := 0; i < rounds; i++ {
+					c := bc[i]
 					root := i % n
 					buf := make([]byte, 4)
 					if c.Rank() == root {
@@ -432,6 +439,7 @@ func TestConcurrentKinds(t *testing.T) {
 			}()
 			go func() {
 				for i := 0; i < rounds; i++ {
+					c := ar[i]
 					out := make([]byte, 4)
 					if err := Allreduce(ctx, c, i32s(int32(i+c.Rank())), out, comm.TypeInt32, OpSum); err != nil {
 						errc <- err
@@ -445,6 +453,43 @@ func TestConcurrentKinds(t *testing.T) {
 				errc <- nil
 			}()
 			return errors.Join(<-errc, <-errc)
+		})
+	}
+}
+
+// TestConcurrentSameKind has two Bcasts from different roots in progress at
+// once on every rank, started in the same order everywhere but run in
+// opposite orders on even and odd ranks: their sequence numbers keep them
+// apart.
+func TestConcurrentSameKind(t *testing.T) {
+	for _, n := range testSizes {
+		mustRun(t, n, func(ctx context.Context, c *comm.Comm) error {
+			first, second := c.PinCollSeq(), c.PinCollSeq()
+			a, b := make([]byte, 4), make([]byte, 4)
+			if c.Rank() == 0 {
+				copy(a, i32s(111))
+			}
+			if c.Rank() == n-1 {
+				copy(b, i32s(222))
+			}
+			errc := make(chan error, 2)
+			run := func(cm *comm.Comm, buf []byte, root int) {
+				errc <- Bcast(ctx, cm, buf, root)
+			}
+			if c.Rank()%2 == 0 {
+				go run(first, a, 0)
+				go run(second, b, n-1)
+			} else {
+				go run(second, b, n-1)
+				go run(first, a, 0)
+			}
+			if err := errors.Join(<-errc, <-errc); err != nil {
+				return err
+			}
+			if toI32(a)[0] != 111 || toI32(b)[0] != 222 {
+				return fail(c, "got %d and %d, want 111 and 222", toI32(a)[0], toI32(b)[0])
+			}
+			return nil
 		})
 	}
 }

@@ -1,6 +1,9 @@
 package comm
 
-import "context"
+import (
+	"context"
+	"sync/atomic"
+)
 
 // SendMode is the MPI send mode.
 type SendMode int
@@ -22,6 +25,45 @@ type Comm struct {
 	context uint32
 	ranks   []int // communicator rank -> world rank
 	rank    int
+
+	// collSeq counts the collective operations started on the
+	// communicator by this rank (shared by every copy of the Comm, such as
+	// its Collective shadow). Every rank starts the collectives of a
+	// communicator in the same order, so the numbers agree across ranks;
+	// the collective layer folds them into its tags so that collectives in
+	// progress at the same time never take each other's messages. pinned
+	// is set on a copy made by PinCollSeq, whose next collective uses
+	// pinSeq instead of drawing a number.
+	collSeq *atomic.Uint64
+	pinned  bool
+	pinSeq  uint64
+}
+
+// NextCollSeq returns the sequence number of a collective operation that
+// starts now on c: the pinned number of a Comm made by PinCollSeq, else the
+// next number of the communicator.
+func (c *Comm) NextCollSeq() uint64 {
+	if c.pinned {
+		return c.pinSeq
+	}
+	if c.collSeq == nil {
+		// A Comm not made by World.Comm or World.InterComm (only in
+		// tests): collectives on it cannot overlap.
+		return 0
+	}
+	return c.collSeq.Add(1) - 1
+}
+
+// PinCollSeq draws the communicator's next collective sequence number now
+// and returns a copy of c whose next collective uses it. Nonblocking
+// collectives call it on the calling goroutine, in call order, and run the
+// collective later on another goroutine with the copy. The copy is meant
+// for one collective: every collective on it gets the same number.
+func (c *Comm) PinCollSeq() *Comm {
+	s := *c
+	s.pinSeq = c.NextCollSeq()
+	s.pinned = true
+	return &s
 }
 
 // Rank is the calling rank's rank in the communicator.

@@ -3,6 +3,7 @@ package comm
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Undefined is the rank reported for a process that is not a member of a
@@ -326,5 +327,5 @@ func (w *World) InterComm(rank int, ctx uint32, local, remote *Group) (*Comm, er
 			return nil, fmt.Errorf("world rank %d is in both groups of an intercommunicator", r)
 		}
 	}
-	return &Comm{ep: w.endpoints[rank], context: ctx, ranks: remote.ranks, rank: me}, nil
+	return &Comm{ep: w.endpoints[rank], context: ctx, ranks: remote.ranks, rank: me, collSeq: new(atomic.Uint64)}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Transport carries messages to ranks of the world. The in-process transport
@@ -111,7 +112,7 @@ func (w *World) Comm(rank int, ctx uint32, ranks []int) (*Comm, error) {
 	if me < 0 {
 		return nil, fmt.Errorf("rank %d is not in the group of the new communicator", rank)
 	}
-	return &Comm{ep: w.endpoints[rank], context: ctx, ranks: ranks, rank: me}, nil
+	return &Comm{ep: w.endpoints[rank], context: ctx, ranks: ranks, rank: me, collSeq: new(atomic.Uint64)}, nil
 }
 
 type inProcess struct{ w *World }

@@ -18,7 +18,10 @@ import (
 //	0x00001000 - 0x00003fff  communicators (12288 live at a time)
 //	0x00004000 - 0x00007fff  groups (16384)
 //	0x00008000 - 0x0000bfff  derived datatypes (rank/types.go)
-//	0x0000c000 - 0x0000ffff  free for other kinds (ops, infos, ...)
+//	0x0000c000 - 0x0000cfff  user-defined reduction operations (mpi_op.go)
+//	0x0000d000 - 0x0000dfff  info objects (mpi_info.go)
+//	0x0000e000 - 0x0000efff  user-defined error handlers (mpi_errh.go)
+//	0x0000f000 - 0x0000ffff  free for other kinds
 //	0x00010000 - 0xffffffff  requests (rank/mpi_p2p.go, firstRequestHandle)
 type handleRange struct {
 	kind        string // "communicator", "group"
@@ -28,10 +31,13 @@ type handleRange struct {
 var (
 	commHandles  = handleRange{"communicator", 0x1000, 0x3fff}
 	groupHandles = handleRange{"group", 0x4000, 0x7fff}
+	opHandles    = handleRange{"operation", 0xc000, 0xcfff}
+	infoHandles  = handleRange{"info", 0xd000, 0xdfff}
+	errhHandles  = handleRange{"error handler", 0xe000, 0xefff}
 )
 
 // handleRanges lists the kinds with their own range, for error messages.
-var handleRanges = []handleRange{commHandles, groupHandles, {"datatype", firstTypeHandle, lastTypeHandle}, {"request", firstRequestHandle, 0xffffffff}}
+var handleRanges = []handleRange{commHandles, groupHandles, {"datatype", firstTypeHandle, lastTypeHandle}, opHandles, infoHandles, errhHandles, {"request", firstRequestHandle, 0xffffffff}}
 
 // The ranges must stay above every predefined handle and apart.
 func init() {

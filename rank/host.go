@@ -49,6 +49,9 @@ type call struct {
 	name  string
 	stack []uint64
 	mem   api.Memory
+	// mod is the calling instance (the rank's, or one of its OpenMP
+	// threads'): guest callbacks run in it (guestcall.go).
+	mod api.Module
 	// errComm is the communicator whose error handler applies.
 	errComm *commState
 }
@@ -62,7 +65,14 @@ func mpiFunctions() []mpiFunc {
 	fs = append(fs, typeFunctions()...)
 	fs = append(fs, commFunctions()...)
 	fs = append(fs, groupFunctions()...)
-	return fs
+	fs = append(fs, icollFunctions()...)
+	// user-defined ops, attributes, info, error handlers; withHooks wraps
+	// functions above for user ops and attribute copy/delete (guestcall.go)
+	fs = append(fs, opFunctions()...)
+	fs = append(fs, attrFunctions()...)
+	fs = append(fs, infoFunctions()...)
+	fs = append(fs, errhFunctions()...)
+	return withHooks(fs)
 }
 
 // providedNames is the set of MPI names (without PMPI_ twins) the host
@@ -111,7 +121,7 @@ func instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
 func (f mpiFunc) goFunc() api.GoModuleFunc {
 	return func(ctx context.Context, mod api.Module, stack []uint64) {
 		r := rankFrom(ctx)
-		c := call{ctx: ctx, r: r, name: f.name, stack: stack, mem: mod.Memory()}
+		c := call{ctx: ctx, r: r, name: f.name, stack: stack, mem: mod.Memory(), mod: mod}
 		if r.job.world.Context().Err() != nil {
 			r.stopForJob()
 		}
@@ -153,9 +163,18 @@ func (c *call) result(err error) int32 {
 		// a timeout): whatever this call saw is a consequence.
 		c.r.stopForJob()
 	}
-	class := comm.ClassOf(err)
-	code := abi.ErrorCode(class)
-	if c.errorHandler() == abi.ErrorsReturn {
+	code := errorCodeOf(err)
+	switch eh := c.errorHandler(); {
+	case eh == abi.ErrorsReturn:
+		return code
+	case isErrhHandle(eh):
+		// A user-defined handler (mpi_errh.go): call it, then return the
+		// code.
+		h := abi.CommSelf
+		if c.errComm != nil {
+			h = c.errComm.handle
+		}
+		c.invokeErrhandler(eh, h, code)
 		return code
 	}
 	e := err

@@ -18,7 +18,10 @@ func (c *call) op(h uint32) (collective.Op, error) {
 		if h == abi.OpHandle(collective.OpNull) {
 			return 0, comm.Errorf(comm.ErrOp, "MPI_OP_NULL is not a valid operation")
 		}
-		return 0, comm.Errorf(comm.ErrOp, "invalid operation handle %#x (user-defined operations are not supported yet)", h)
+		if isUserOpHandle(h) {
+			return 0, comm.Errorf(comm.ErrOp, "user-defined operation %#x: %s supports only predefined operations yet (the blocking reductions support user-defined ones)", h, c.name)
+		}
+		return 0, comm.Errorf(comm.ErrOp, "invalid operation handle %#x", h)
 	}
 	return o, nil
 }

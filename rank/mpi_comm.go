@@ -398,14 +398,15 @@ func (c *call) checkOut(ptr uint32, what string) error {
 	return err
 }
 
-// infoArg validates an MPI_Info argument. Info objects do not exist yet,
-// so only MPI_INFO_NULL and MPI_INFO_ENV are valid; the hints they could
-// carry are all optional and ignored.
+// infoArg validates an MPI_Info argument without the rank's state: the
+// predefined ones and any handle of the info range. Prefer c.checkInfo
+// (mpi_info.go), which also checks that the object exists. The hints are
+// all optional and ignored.
 func infoArg(h uint32) error {
-	if h == abi.InfoNull || h == abi.InfoEnv {
+	if h == abi.InfoNull || h == abi.InfoEnv || isInfoHandle(h) {
 		return nil
 	}
-	return comm.Errorf(comm.ErrInfo, "invalid info handle %#x (only MPI_INFO_NULL and MPI_INFO_ENV exist yet)", h)
+	return comm.Errorf(comm.ErrInfo, "invalid info handle %s", describeHandle(h, "info"))
 }
 
 // cstring reads a NUL-terminated guest string of at most limit bytes.
@@ -716,7 +717,7 @@ func commFunctions() []mpiFunc {
 			}
 			localErr := c.checkOut(c.u32(outIdx), "newcomm")
 			if localErr == nil && infoArgIdx >= 0 {
-				localErr = infoArg(c.u32(infoArgIdx))
+				localErr = c.checkInfo(c.u32(infoArgIdx))
 			}
 			if localErr == nil && reqIdx >= 0 {
 				localErr = c.checkOut(c.u32(reqIdx), "request")
@@ -763,7 +764,7 @@ func commFunctions() []mpiFunc {
 			}
 			localErr := c.checkOut(c.u32(4), "newcomm")
 			if localErr == nil {
-				localErr = infoArg(c.u32(3))
+				localErr = c.checkInfo(c.u32(3))
 			}
 			color := abi.Undefined
 			switch t := int32(c.int(1)); t {

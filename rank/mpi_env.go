@@ -163,7 +163,7 @@ func envFunctions() []mpiFunc {
 			return c.putI32(c.u32(0), 1, "flag")
 		}},
 		{name: "MPI_Comm_set_errhandler", params: params(2), fn: func(c *call) error {
-			cs, err := c.comm(c.u32(0))
+			cs, err := c.anyComm(c.u32(0))
 			if err != nil {
 				return err
 			}
@@ -174,17 +174,36 @@ func envFunctions() []mpiFunc {
 				c.r.mu.Unlock()
 				return nil
 			default:
-				return comm.Errorf(comm.ErrArg, "invalid error handler %#x (user-defined error handlers are not supported yet)", eh)
+				if isErrhHandle(eh) {
+					if _, err := c.userErrhandler(eh); err != nil {
+						return err
+					}
+					c.r.mu.Lock()
+					cs.errhandler = eh
+					c.r.mu.Unlock()
+					return nil
+				}
+				return comm.Errorf(comm.ErrArg, "invalid error handler %s", describeHandle(eh, "error handler"))
 			}
 		}},
 		{name: "MPI_Comm_get_errhandler", params: params(2), fn: func(c *call) error {
-			cs, err := c.comm(c.u32(0))
+			cs, err := c.anyComm(c.u32(0))
 			if err != nil {
 				return err
 			}
 			c.r.mu.Lock()
 			eh := cs.errhandler
 			c.r.mu.Unlock()
+			if isErrhHandle(eh) {
+				// A new reference the program frees with
+				// MPI_Errhandler_free (mpi_errh.go).
+				c.r.ext.mu.Lock()
+				if e := c.r.ext.errhs[eh]; e != nil {
+					e.refs++
+					e.freed = false
+				}
+				c.r.ext.mu.Unlock()
+			}
 			return c.putI32(c.u32(1), int32(eh), "errhandler")
 		}},
 		{name: "MPI_Errhandler_free", params: params(1), fn: func(c *call) error {
@@ -198,6 +217,20 @@ func envFunctions() []mpiFunc {
 			case abi.ErrorsAreFatal, abi.ErrorsReturn, abi.ErrorsAbort:
 				return c.putI32(p, int32(abi.ErrhandlerNull), "errhandler")
 			}
+			if isErrhHandle(uint32(h)) {
+				// Communicators that use the handler keep it: it is only
+				// marked freed (no new uses).
+				e, err := c.userErrhandler(uint32(h))
+				if err != nil {
+					return err
+				}
+				c.r.ext.mu.Lock()
+				if e.refs--; e.refs <= 0 {
+					e.freed = true
+				}
+				c.r.ext.mu.Unlock()
+				return c.putI32(p, int32(abi.ErrhandlerNull), "errhandler")
+			}
 			return comm.Errorf(comm.ErrArg, "invalid error handler %#x", h)
 		}},
 		{name: "MPI_Error_class", params: params(2), beforeInit: true, fn: func(c *call) error {
@@ -205,6 +238,9 @@ func envFunctions() []mpiFunc {
 			// the class of a predefined class is that class, including the
 			// file, RMA and MPI_T classes comm never reports.
 			code := int32(c.int(0))
+			if cl, ok := c.r.addedClass(code); ok {
+				return c.putI32(c.u32(1), cl, "errorclass")
+			}
 			if !abi.IsErrorClass(code) {
 				return comm.Errorf(comm.ErrArg, "invalid error code %d", code)
 			}
@@ -212,6 +248,9 @@ func envFunctions() []mpiFunc {
 		}},
 		{name: "MPI_Error_string", params: params(3), beforeInit: true, fn: func(c *call) error {
 			code := int32(c.int(0))
+			if _, ok := c.r.addedClass(code); ok {
+				return c.putString(c.u32(1), abi.MaxErrorString, c.u32(2), c.r.addedString(code), "string")
+			}
 			name := abi.ErrorClassName(code)
 			if name == "" {
 				return comm.Errorf(comm.ErrArg, "invalid error code %d", code)

@@ -21,6 +21,15 @@ type requestState struct {
 	// release, if set, runs once when the request is completed through a
 	// Wait or Test (e.g. freeing a temporary buffer).
 	release func()
+	// persist, if set, makes this a persistent request (rank/mpi_persist.go):
+	// req is nil while it is inactive, and completing it makes it inactive
+	// again instead of freeing the handle.
+	persist *persistOp
+	// msg, if set, makes the handle an MPI_Message (rank/mpi_mprobe.go),
+	// not a request: the message a matched probe took out of the queue.
+	msg *comm.Message
+	// msgCS is the communicator of msg.
+	msgCS *commState
 }
 
 // addCommRequest registers a request of an operation on communicator cs.
@@ -54,6 +63,9 @@ func (r *rankState) lookupRequest(h uint32) (*requestState, error) {
 	rs := r.requests[h]
 	if rs == nil {
 		return nil, comm.Errorf(comm.ErrRequest, "invalid request handle %#x", h)
+	}
+	if rs.msg != nil {
+		return nil, comm.Errorf(comm.ErrRequest, "handle %#x is an MPI_Message, not a request", h)
 	}
 	return rs, nil
 }
@@ -102,7 +114,15 @@ func isendFunc(name string, mode comm.SendMode) mpiFunc {
 	}}
 }
 
+// p2pFunctions lists the point-to-point functions, which also work on
+// intercommunicators (see interView); they include the persistent requests
+// (rank/mpi_persist.go) and matched probes (rank/mpi_mprobe.go).
 func p2pFunctions() []mpiFunc {
+	fs := append(basicP2PFunctions(), persistFunctions()...)
+	return append(fs, mprobeFunctions()...)
+}
+
+func basicP2PFunctions() []mpiFunc {
 	return []mpiFunc{
 		sendFunc("MPI_Send", comm.ModeStandard),
 		sendFunc("MPI_Ssend", comm.ModeSync),
@@ -268,7 +288,9 @@ func p2pFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			c.r.ep.Cancel(rs.req)
+			if rs.req != nil { // an inactive persistent request: nothing to cancel
+				c.r.ep.Cancel(rs.req)
+			}
 			return nil
 		}},
 		{name: "MPI_Test_cancelled", params: params(2), fn: func(c *call) error {
@@ -423,10 +445,24 @@ func (c *call) getCount(sp, dt, out uint32) error {
 
 // finish writes a completed request's status, frees its handle and sets the
 // guest's handle to MPI_REQUEST_NULL.
+//
+// A persistent request is not freed: it becomes inactive (its handle stays
+// valid and unchanged), and an inactive one completes at once with an
+// empty status.
 func (c *call) finish(hp uint32, h uint32, rs *requestState, statusPtr uint32, setError bool) (comm.Status, error) {
-	st := rs.req.Status()
-	if rs.req.Kind == comm.KindSend {
-		st = comm.Status{Source: comm.AnySource, Tag: comm.AnyTag, Err: st.Err}
+	if rs.persist != nil && rs.req == nil {
+		return emptyStatus, c.putStatus(statusPtr, emptyStatus, setError)
+	}
+	st := completedStatus(rs.req)
+	if rs.persist != nil {
+		c.r.mu.Lock()
+		rel := rs.release
+		rs.req, rs.release = nil, nil
+		c.r.mu.Unlock()
+		if rel != nil {
+			rel()
+		}
+		return st, c.putStatus(statusPtr, st, setError)
 	}
 	c.r.dropRequest(h)
 	if rs.release != nil {
@@ -436,6 +472,16 @@ func (c *call) finish(hp uint32, h uint32, rs *requestState, statusPtr uint32, s
 		return st, err
 	}
 	return st, c.putStatus(statusPtr, st, setError)
+}
+
+// completedStatus is the status a completed request reports to the guest:
+// a send's says nothing about the message.
+func completedStatus(req *comm.Request) comm.Status {
+	st := req.Status()
+	if req.Kind == comm.KindSend {
+		st = comm.Status{Source: comm.AnySource, Tag: comm.AnyTag, Err: st.Err}
+	}
+	return st
 }
 
 // emptyStatus is the status of a null or inactive request.
@@ -454,8 +500,10 @@ func (c *call) wait(hp, statusPtr uint32) error {
 		return err
 	}
 	c.errComm = rs.cs
-	if _, err := c.r.ep.Wait(c.ctx, rs.req); err != nil {
-		return err
+	if rs.req != nil {
+		if _, err := c.r.ep.Wait(c.ctx, rs.req); err != nil {
+			return err
+		}
 	}
 	st, err := c.finish(hp, uint32(h), rs, statusPtr, false)
 	if err != nil {
@@ -483,7 +531,7 @@ func (c *call) test(hp, flagPtr, statusPtr uint32) error {
 		return err
 	}
 	c.errComm = rs.cs
-	if !rs.req.Done() {
+	if rs.req != nil && !rs.req.Done() {
 		return c.putI32(flagPtr, 0, "flag")
 	}
 	if err := c.putI32(flagPtr, 1, "flag"); err != nil {

@@ -109,6 +109,11 @@ type rankState struct {
 	groupAlloc  handleAlloc
 	groups      map[uint32]*comm.Group
 	inter       map[uint32]*interComm // intercommunicators: the extra state
+
+	// user-defined operations, attributes, info objects, error handlers
+	// and classes, guest callbacks and host-owned guest memory
+	// (guestcall.go, mpi_op.go, mpi_attr.go, mpi_info.go, mpi_errh.go)
+	ext extState
 }
 
 // commState is a communicator handle of one rank.

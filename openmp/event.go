@@ -68,47 +68,52 @@ func (e *event) wait(seen uint64, spin int, abort <-chan struct{}) bool {
 
 // mutex is a lock that can be taken in one host call and released in
 // another (an OpenMP lock or critical section held while guest code runs),
-// and whose waiters give up when the rank is stopped.
+// and whose waiters give up when the rank is stopped. The state is a futex
+// word (0 free, 1 taken, 2 taken with possible sleepers); sleepers wait on
+// a one-token semaphore.
 type mutex struct {
-	ch chan struct{}
+	state atomic.Int32
+	sema  chan struct{}
 }
 
-func newMutex() *mutex { return &mutex{ch: make(chan struct{}, 1)} }
+func newMutex() *mutex { return &mutex{sema: make(chan struct{}, 1)} }
 
 // tryLock takes the lock if it is free.
-func (m *mutex) tryLock() bool {
-	select {
-	case m.ch <- struct{}{}:
-		return true
-	default:
-		return false
-	}
-}
+func (m *mutex) tryLock() bool { return m.state.CompareAndSwap(0, 1) }
 
 // lock takes the lock, or returns false if abort closes first.
 func (m *mutex) lock(spin int, abort <-chan struct{}) bool {
+	if m.state.CompareAndSwap(0, 1) {
+		return true
+	}
 	for i := 0; i < spin; i++ {
-		if m.tryLock() {
+		if m.state.Load() == 0 && m.state.CompareAndSwap(0, 1) {
 			return true
 		}
 		if i&7 == 7 {
 			runtime.Gosched()
 		}
 	}
-	select {
-	case m.ch <- struct{}{}:
-		return true
-	case <-abort:
-		return false
+	for m.state.Swap(2) != 0 {
+		select {
+		case <-m.sema:
+		case <-abort:
+			return false
+		}
 	}
+	return true
 }
 
 // unlock releases the lock; it reports false if the lock was not held.
 func (m *mutex) unlock() bool {
-	select {
-	case <-m.ch:
-		return true
-	default:
+	switch m.state.Swap(0) {
+	case 0:
 		return false
+	case 2:
+		select {
+		case m.sema <- struct{}{}:
+		default:
+		}
 	}
+	return true
 }

@@ -398,15 +398,15 @@ func apiEntries() []entry {
 	}
 }
 
-// icvForWrite returns the current task's ICVs for modification, copying
-// them first if the task shares its generating task's.
+// icvForWrite returns a copy of the current task's ICVs that becomes the
+// task's own, for modification: ICV objects are shared (by the implicit
+// tasks of a team, by explicit tasks and their generating task) and never
+// change once shared.
 func (th *Thread) icvForWrite() *icv {
 	tk := th.cur.task
-	if !tk.ownICV {
-		tk.icv = tk.icv.clone()
-		tk.icv.nthreads = append([]int(nil), tk.icv.nthreads...)
-		tk.ownICV = true
-	}
+	tk.icv = tk.icv.clone()
+	tk.icv.nthreads = append([]int(nil), tk.icv.nthreads...)
+	tk.icv.bind = append([]int32(nil), tk.icv.bind...)
 	return tk.icv
 }
 

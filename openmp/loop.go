@@ -271,13 +271,18 @@ func (th *Thread) dispatchInit(k ivKind, sched int32, lb, ub uint64, st, chunk i
 	trip := tripCount(k, lb, ub, st)
 	c.loopSeq++
 	lp.seq = c.loopSeq
-	tm.mu.Lock()
-	sh := tm.loops[lp.seq]
-	if sh == nil {
+	var sh *sharedLoop
+	if tm.n == 1 {
 		sh = &sharedLoop{trip: trip}
-		tm.loops[lp.seq] = sh
+	} else {
+		tm.mu.Lock()
+		sh = tm.loops[lp.seq]
+		if sh == nil {
+			sh = &sharedLoop{trip: trip}
+			tm.loops[lp.seq] = sh
+		}
+		tm.mu.Unlock()
 	}
-	tm.mu.Unlock()
 	lp.sh = sh
 	c.loop = lp
 }
@@ -332,7 +337,7 @@ func (th *Thread) dispatchNext(plast, plower, pupper, pstride uint32) int32 {
 	}
 	if !ok {
 		lp.done = true
-		if sh.finished.Add(1) == int32(n) {
+		if sh.finished.Add(1) == int32(n) && n > 1 {
 			tm := c.team
 			tm.mu.Lock()
 			delete(tm.loops, lp.seq)

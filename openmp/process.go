@@ -78,7 +78,6 @@ type Process struct {
 	abort     chan struct{} // closed when the process fails or closes
 	abortOnce sync.Once
 	failure   atomic.Pointer[failureRecord]
-	closing   atomic.Bool
 	closed    chan struct{}
 
 	maxActive atomic.Int32 // max-active-levels-var
@@ -170,10 +169,16 @@ func (p *Process) Start(main api.Module) error {
 	if err != nil {
 		return err
 	}
+	// The initial thread's stack is at the bottom of memory (mpicc links
+	// with --stack-first): an overflow runs below address 0 and traps by
+	// itself, so the stack check gets no limits.
+	if err := th.setStackLimits(0xffffffff, 0); err != nil {
+		return err
+	}
 	initial := &team{p: p, n: 1, members: []*Thread{th}}
 	initial.init()
 	th.cur = teamCtx{team: initial, tid: 0}
-	th.cur.task = &task{implicit: true, ownICV: true, team: initial, thread: th, icv: p.set.icv.clone()}
+	th.cur.task = &task{implicit: true, team: initial, thread: th, icv: p.set.icv.clone()}
 	th.cur.implicit = th.cur.task
 	p.main = th
 	p.threads = append(p.threads, th)
@@ -201,7 +206,6 @@ func (p *Process) Threads() int {
 // cannot be interrupted: Close waits up to grace for it to reach the
 // runtime, and otherwise leaves everything in place and reports true.
 func (p *Process) Close(ctx context.Context, grace time.Duration) (abandoned bool) {
-	p.closing.Store(true)
 	p.fail(ErrStopped, -1)
 	p.abortOnce.Do(func() { close(p.abort) })
 	select {
@@ -334,4 +338,12 @@ func (th *Thread) bytes(addr, n uint32) []byte {
 		th.fault("%d bytes at %#x are outside the memory", n, addr)
 	}
 	return b
+}
+
+// IsInitialThread reports whether ctx is the context of a call made on a
+// process's initial thread (or on no OpenMP thread at all): what
+// MPI_Is_thread_main needs.
+func IsInitialThread(ctx context.Context) bool {
+	th := threadFrom(ctx)
+	return th == nil || th == th.p.main
 }

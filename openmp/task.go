@@ -46,7 +46,6 @@ type task struct {
 	icv      *icv    // implicit tasks: the data environment's ICVs
 	implicit bool
 	final    bool
-	ownICV   bool // icv is this task's own copy (else its generating task's)
 
 	group    *taskgroup // the taskgroup this task is counted in
 	curGroup *taskgroup // innermost taskgroup region active in this task
@@ -136,6 +135,8 @@ func (th *Thread) taskAlloc(flags, sizeT, sizeSh, entry uint32) uint32 {
 	cur := th.cur.task
 	tk := &task{addr: addr, entry: entry, flags: flags, sizeT: sizeT, sizeSh: sizeSh,
 		parent: cur, team: th.cur.team, final: flags&taskFinal != 0 || cur.final, group: cur.curGroup, icv: cur.icv}
+	// Tasks the new task creates belong to the same taskgroup.
+	tk.curGroup = tk.group
 	tk.refs.Store(1)
 	th.allocated[addr] = tk
 	return addr
@@ -518,6 +519,7 @@ func (th *Thread) taskloop(addr, ifVal, lbp, ubp uint32, st int64, nogroup bool,
 		cur := th.cur.task
 		tk := &task{addr: c, entry: pat.entry, flags: pat.flags, sizeT: pat.sizeT, sizeSh: pat.sizeSh,
 			parent: cur, team: th.cur.team, final: pat.final, group: cur.curGroup, icv: cur.icv}
+		tk.curGroup = tk.group
 		tk.refs.Store(1)
 		if dup != 0 {
 			f, err := th.function(dup, sigTaskDup)

@@ -37,8 +37,10 @@ type team struct {
 }
 
 func (tm *team) init() {
-	tm.loops = map[uint64]*sharedLoop{}
-	tm.red = make([]atomic.Uint64, tm.n)
+	if tm.n > 1 {
+		tm.loops = map[uint64]*sharedLoop{}
+		tm.red = make([]atomic.Uint64, tm.n)
+	}
 }
 
 // serialized reports whether the team has a single thread.
@@ -71,19 +73,21 @@ func (th *Thread) newTeam(members []*Thread, micro uint32, args []uint32) *team 
 	}
 	tm.init()
 	pv := th.cur.task.icv
-	next := pv.clone()
-	next.nthreads = append([]int(nil), pv.nextLevel()...)
-	if len(pv.bind) > 1 {
-		next.bind = pv.bind[1:]
-	}
-	tm.implicit = make([]*task, n)
-	for i := range tm.implicit {
-		v := next
-		if i > 0 {
-			v = next.clone()
-			v.nthreads = append([]int(nil), next.nthreads...)
+	next := pv
+	if len(pv.nthreads) > 1 || len(pv.bind) > 1 {
+		next = pv.clone()
+		next.nthreads = pv.nextLevel()
+		if len(pv.bind) > 1 {
+			next.bind = pv.bind[1:]
 		}
-		tm.implicit[i] = &task{implicit: true, ownICV: true, team: tm, thread: members[i], icv: v}
+	}
+	// The implicit tasks share the ICVs until one of them sets one
+	// (icvForWrite copies them then).
+	tasks := make([]task, n)
+	tm.implicit = make([]*task, n)
+	for i := range tasks {
+		tasks[i] = task{implicit: true, team: tm, thread: members[i], icv: next}
+		tm.implicit[i] = &tasks[i]
 	}
 	return tm
 }
@@ -103,7 +107,7 @@ func (th *Thread) teamSize() int {
 
 // acquireWorkers gets k threads for a team th is forking: first th's hot
 // team (the workers of its previous region), then idle threads, then new
-// ones up to the thread limit. It may return fewer.
+// ones up to the thread limit (it returns fewer when the limit is reached).
 func (th *Thread) acquireWorkers(k int) []*Thread {
 	p := th.p
 	ws := make([]*Thread, 0, k)
@@ -127,25 +131,22 @@ func (th *Thread) acquireWorkers(k int) []*Thread {
 	p.mu.Unlock()
 	var made []*Thread
 	var err error
-	for i := 0; i < create; i++ {
+	for i := 0; i < create && err == nil; i++ {
 		var w *Thread
-		w, err = p.newWorker(th, first+int32(i))
-		if err != nil {
-			break
+		if w, err = p.newWorker(th, first+int32(i)); err == nil {
+			made = append(made, w)
 		}
-		made = append(made, w)
 	}
 	p.mu.Lock()
 	p.creating -= create
 	// gtids are assigned in creation order; a failed creation leaves a gap.
 	p.threads = append(p.threads, made...)
+	if err != nil {
+		p.idle = append(append(p.idle, ws...), made...)
+	}
 	p.mu.Unlock()
-	if err != nil && len(made) == 0 && len(ws) == 0 {
-		// Not even one extra thread: run the region serialized, but say
-		// why if nothing ever worked.
-		if p.Threads() == 1 {
-			th.fault("cannot create OpenMP threads: %v", err)
-		}
+	if err != nil {
+		th.fault("cannot create an OpenMP thread: %v", err)
 	}
 	return append(ws, made...)
 }
@@ -187,7 +188,9 @@ func (th *Thread) fork(ctx context.Context, micro uint32, args []uint32) {
 	}
 	th.barrier(tm)
 	th.leaveTeam()
-	th.hot = workers
+	if n > 1 {
+		th.hot = workers
+	}
 	for _, w := range workers {
 		if err := w.checkStack(); err != nil {
 			th.p.fail(err, w.gtid)

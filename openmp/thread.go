@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"github.com/tetratelabs/wazero/api"
@@ -22,6 +23,7 @@ type Thread struct {
 
 	alloc, free api.Function // the support library's allocation functions
 	initTLS     uint32       // table slot of __wasm_init_tls
+	checked     bool         // the module checks stack frames against limits
 	// stackLow is the lowest address of a worker's stack, where a canary
 	// detects overflows after the fact (0 for the initial thread).
 	stackLow uint32
@@ -149,7 +151,12 @@ func (p *Process) newWorker(creator *Thread, gtid int32) (*Thread, error) {
 	th.stackLow = block
 	th.put32(block, stackCanary)
 	th.put32(block+4, stackCanary)
-	th.sp.Set(uint64((block + stack) &^ 15))
+	top := (block + stack) &^ 15
+	th.sp.Set(uint64(top))
+	if err := th.setStackLimits(top, block+16); err != nil {
+		_ = mod.Close(context.Background())
+		return nil, err
+	}
 	initTLS, err := lookup(mod, th.initTLS, []api.ValueType{i32}, nil)
 	if err == nil {
 		st := [1]uint64{uint64(block + tlsOff)}
@@ -162,6 +169,30 @@ func (p *Process) newWorker(creator *Thread, gtid int32) (*Thread, error) {
 	th.done = make(chan struct{})
 	go th.workerLoop()
 	return th, nil
+}
+
+// setStackLimits tells a module instrumented by binaryen's stack check
+// (mpicc -fopenmp runs wasm-opt --stack-check) where the thread's stack is:
+// a function whose frame would go below low traps before writing.
+func (th *Thread) setStackLimits(high, low uint32) error {
+	f := th.mod.ExportedFunction("__set_stack_limits")
+	if f == nil {
+		return nil
+	}
+	th.checked = true
+	st := [2]uint64{uint64(high), uint64(low)}
+	if err := f.CallWithStack(context.Background(), st[:]); err != nil {
+		return fmt.Errorf("openmp: setting the stack limits of thread %d: %w", th.gtid, err)
+	}
+	return nil
+}
+
+// explain adds to a trap of a worker what may have caused it.
+func (th *Thread) explain(err error) error {
+	if th.stackLow != 0 && th.checked && strings.Contains(err.Error(), "wasm error: unreachable") {
+		return fmt.Errorf("%w\n(either the program trapped, or OpenMP thread %d overflowed its %d-byte stack: OMP_STACKSIZE sets the size)", err, th.gtid, th.p.set.stackSize)
+	}
+	return err
 }
 
 // checkStack reports a worker whose stack ran over its bottom.
@@ -212,14 +243,14 @@ func (th *Thread) runAssignment(a *assignment) (ok bool) {
 			if !isErr {
 				err = fmt.Errorf("%v", r)
 			}
-			p.failThread(th, err)
+			p.failThread(th, th.explain(err))
 			ok = false
 		}
 	}()
 	tm := a.team
 	th.enterTeam(tm, a.tid)
 	if err := th.callMicrotask(th.ctx, tm.micro, tm.args, a.tid); err != nil {
-		p.failThread(th, err)
+		p.failThread(th, th.explain(err))
 		return false
 	}
 	if err := th.checkStack(); err != nil {

@@ -289,7 +289,9 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 		if err != nil {
 			world.Stop(err)
 			for _, r := range ranks[:i] {
+				r.closeOpenMP()
 				_ = r.mod.Close(ctx)
+				r.releaseOpenMP()
 			}
 			return nil, err
 		}
@@ -337,7 +339,7 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 	}
 	world.Stop(nil)
 	for _, r := range ranks {
-		if r.ompAbandoned.Load() {
+		if r.omp != nil && r.omp.abandoned.Load() {
 			j.abandoned = true
 		}
 	}
@@ -394,21 +396,27 @@ func (j *Job) instantiate(ctx context.Context, js *jobState, i int) (*rankState,
 	}
 	ictx := ctx
 	if j.ompModule != nil {
-		proc, err := j.newOpenMPProcess(ctx, js, r)
+		om, err := j.newOpenMPProcess(ctx, js, r)
 		if err != nil {
 			return nil, fmt.Errorf("rank %d: %w", i, err)
 		}
-		r.omp = proc
-		ictx = proc.ResolveContext(ctx)
+		r.omp = om
+		ictx = om.proc.ResolveContext(ctx)
 	}
 	mod, err := j.runtime.InstantiateModule(ictx, j.compiled, mc)
 	if err != nil {
+		if r.omp != nil {
+			r.closeOpenMP()
+			r.releaseOpenMP()
+		}
 		return nil, fmt.Errorf("rank %d: instantiating %s: %w", i, cfg.Name, err)
 	}
 	r.mod = mod
 	if r.omp != nil {
-		if err := r.omp.Start(mod); err != nil {
+		if err := r.omp.proc.Start(mod); err != nil {
+			r.closeOpenMP()
 			_ = mod.Close(ctx)
+			r.releaseOpenMP()
 			return nil, fmt.Errorf("rank %d: %w", i, err)
 		}
 	}
@@ -422,12 +430,13 @@ func (r *rankState) run(ctx context.Context) (o Outcome) {
 	// cancels or when any rank fails, so no rank stays blocked.
 	ctx = withRank(r.job.world.Context(), r)
 	if r.omp != nil {
-		ctx = r.omp.Context(ctx)
+		ctx = r.omp.proc.Context(ctx)
 	}
 	_, err := r.mod.ExportedFunction("_start").Call(ctx)
 	err = r.explainTrap(err)
 	r.closeOpenMP()
 	_ = r.mod.Close(context.Background())
+	r.releaseOpenMP()
 	code, cause := r.classify(err)
 	o.ExitCode, o.Err = code, cause
 	return o

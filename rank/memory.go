@@ -16,6 +16,11 @@ const wasmPageSize = 65536
 type reservedMemory struct {
 	mapping []byte // the whole reservation
 	size    uint64 // bytes currently usable
+	// pinned memories are shared by several instances (OpenMP threads):
+	// wazero frees the memory of whichever instance closes first, even an
+	// importing one, so Free leaves them mapped and their owner calls
+	// release once no instance can touch them.
+	pinned bool
 }
 
 // memoryAllocator implements experimental.MemoryAllocator with reservedMemory.
@@ -49,11 +54,31 @@ func (m *reservedMemory) Reallocate(size uint64) []byte {
 }
 
 func (m *reservedMemory) Free() {
+	if m.pinned {
+		return
+	}
+	m.release()
+}
+
+// release unmaps the reservation.
+func (m *reservedMemory) release() {
 	if m.mapping != nil {
 		_ = unix.Munmap(m.mapping)
 		m.mapping = nil
 		m.size = 0
 	}
+}
+
+// pinnedAllocator allocates pinned memories and remembers the last one.
+type pinnedAllocator struct {
+	mem *reservedMemory
+}
+
+func (a *pinnedAllocator) Allocate(cap, max uint64) experimental.LinearMemory {
+	m := memoryAllocator{}.Allocate(cap, max).(*reservedMemory)
+	m.pinned = true
+	a.mem = m
+	return m
 }
 
 func (m *reservedMemory) String() string {

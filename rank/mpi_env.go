@@ -158,9 +158,9 @@ func envFunctions() []mpiFunc {
 			return c.putI32(c.u32(0), c.r.threadLevel, "provided")
 		}},
 		{name: "MPI_Is_thread_main", params: params(1), fn: func(c *call) error {
-			// Until OpenMP threads exist every MPI call comes from the
-			// thread that called MPI_Init.
-			return c.putI32(c.u32(0), 1, "flag")
+			// The main thread is the rank's initial thread (the one that
+			// runs main and called MPI_Init); OpenMP workers are not.
+			return c.putI32(c.u32(0), boolInt(onMainThread(c.ctx)), "flag")
 		}},
 		{name: "MPI_Comm_set_errhandler", params: params(2), fn: func(c *call) error {
 			cs, err := c.anyComm(c.u32(0))

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/wasmpi/wasmpi/openmp"
@@ -25,11 +27,24 @@ func ompDefaultThreads(ranks int) int {
 	return max(1, runtime.NumCPU()/max(ranks, 1))
 }
 
+// ompRank is a rank's OpenMP threads and their shared memory.
+type ompRank struct {
+	proc *openmp.Process
+	// mem is the shared memory: instances closing do not free it (wazero
+	// would free it with the first instance that closes, while the others
+	// still run); releaseOpenMP does.
+	mem *reservedMemory
+	// abandoned is set when a thread was still running guest code after
+	// the rank ended: then nothing is released.
+	abandoned atomic.Bool
+}
+
 // newOpenMPProcess creates rank r's OpenMP process: its shared memory and
 // the pool its threads will come from.
-func (j *Job) newOpenMPProcess(ctx context.Context, js *jobState, r *rankState) (*openmp.Process, error) {
+func (j *Job) newOpenMPProcess(ctx context.Context, js *jobState, r *rankState) (*ompRank, error) {
 	cfg := js.cfg
-	return j.ompModule.NewProcess(ctx, openmp.ProcessConfig{
+	alloc := &pinnedAllocator{}
+	proc, err := j.ompModule.NewProcess(experimental.WithMemoryAllocator(ctx, alloc), openmp.ProcessConfig{
 		Name:           fmt.Sprintf("rank%d", r.rank),
 		Env:            cfg.Env,
 		DefaultThreads: ompDefaultThreads(cfg.Ranks),
@@ -62,6 +77,13 @@ func (j *Job) newOpenMPProcess(ctx context.Context, js *jobState, r *rankState) 
 			}
 		},
 	})
+	if err != nil {
+		if alloc.mem != nil {
+			alloc.mem.release()
+		}
+		return nil, err
+	}
+	return &ompRank{proc: proc, mem: alloc.mem}, nil
 }
 
 // closeOpenMP ends the rank's OpenMP threads once its initial thread has
@@ -75,7 +97,21 @@ func (r *rankState) closeOpenMP() {
 	if grace == 0 {
 		grace = 2 * time.Second
 	}
-	if r.omp.Close(context.Background(), grace) {
-		r.ompAbandoned.Store(true)
+	if r.omp.proc.Close(context.Background(), grace) {
+		r.omp.abandoned.Store(true)
 	}
 }
+
+// releaseOpenMP frees the rank's shared memory once its threads and its
+// initial instance are closed.
+func (r *rankState) releaseOpenMP() {
+	if r.omp == nil || r.omp.abandoned.Load() || r.omp.mem == nil {
+		return
+	}
+	r.omp.mem.release()
+}
+
+// onMainThread reports whether an MPI call (its context) comes from the
+// rank's initial thread rather than another OpenMP thread, for
+// MPI_Is_thread_main.
+func onMainThread(ctx context.Context) bool { return openmp.IsInitialThread(ctx) }

@@ -12,7 +12,6 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmpi/wasmpi/comm"
-	"github.com/wasmpi/wasmpi/openmp"
 )
 
 // jobState is what the ranks of one run share.
@@ -90,11 +89,9 @@ type rankState struct {
 	// the buffer attached with MPI_Buffer_attach (guest address and size)
 	bsendAddr, bsendSize uint32
 
-	// omp is the rank's OpenMP threads (nil unless the program uses
-	// OpenMP); ompAbandoned is set when one was still running guest code
-	// after the rank ended (see openmp_rank.go).
-	omp          *openmp.Process
-	ompAbandoned atomic.Bool
+	// omp is the rank's OpenMP threads and their shared memory (nil
+	// unless the program uses OpenMP; see openmp_rank.go).
+	omp *ompRank
 
 	// derived datatypes (types.go, mpi_type.go); it has its own lock
 	types typeTable

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs Debian's wasm32 toolchain that mpicc drives, if it is missing.
 set -e
-pkgs="clang-16 lld-16 llvm-16 wasi-libc libclang-rt-16-dev-wasm32 libc++-16-dev-wasm32 libc++abi-16-dev-wasm32 openmpi-bin libopenmpi-dev"
+pkgs="clang-16 lld-16 llvm-16 binaryen wasi-libc libclang-rt-16-dev-wasm32 libc++-16-dev-wasm32 libc++abi-16-dev-wasm32 openmpi-bin libopenmpi-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -334,6 +334,9 @@ func translate(lang Lang, tc *toolchain, p *parsed) *command {
 		if p.debug {
 			v = "debug"
 		}
+		if p.openmp {
+			v = "omp-" + v
+		}
 		linkOnly = append(linkOnly, "-B"+filepath.Join(tc.wasmOpt, v)+"/")
 	}
 	linkOnly = append(linkOnly, tc.support...)

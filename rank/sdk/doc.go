@@ -89,5 +89,59 @@
 //	WASMPI_NPROCS    the value of sysconf(_SC_NPROCESSORS_ONLN) and
 //	                 sysconf(_SC_NPROCESSORS_CONF) (default: wasi-libc's answer, 1)
 //
+// # OpenMP (-fopenmp)
+//
+// -fopenmp (also -fopenmp=libomp or =libgomp: the host provides the libomp
+// ABI either way; -fno-openmp turns it off) makes the driver compile with
+//
+//	-fopenmp -matomics -mbulk-memory
+//
+// so that clang emits calls to the libomp entry points (__kmpc_fork_call,
+// __kmpc_for_static_init_4, ...), real atomic instructions for "omp
+// atomic", and thread-local storage for threadprivate variables. The
+// declarations of the omp_* API are in the SDK's omp.h. When linking it
+// adds
+//
+//	-Wl,--import-memory -Wl,--shared-memory -Wl,--no-check-features
+//	-Wl,--max-memory=4294967296   (unless the link sets --max-memory)
+//	-Wl,--export-if-defined=__tls_size -Wl,--export-if-defined=__tls_align
+//	-Wl,--export=__wasmpi_omp_info
+//	-Wl,--allow-undefined-file=<cache>/omp/imports.txt
+//	-Wl,--wrap=malloc ... (allocation and stdio functions, see below)
+//	<cache>/omp/core.o <cache>/omp/libwasmpi_omp.a
+//	-B<cache>/wasm-opt/omp-release/ (or omp-debug)
+//
+// The memory is imported from module "env", shared, with a declared
+// maximum: every OpenMP thread of a rank is another instance of the module
+// importing it (package openmp). imports.txt lists the runtime's functions
+// (package openmp's EntryPoints) and the OpenMP entry points it does not
+// implement, so that only those become "env" imports: a program needing
+// an unimplemented one links, and fails to load with "<name> is not
+// supported yet"; any other undefined symbol is still a link error.
+// -lgomp, -lomp and -liomp5 are dropped (the host is the runtime).
+//
+// The OpenMP support library (support/omp) provides the lock variables
+// clang references for critical sections, locks for wasi-libc (which has
+// none), omp_alloc and friends, and __wasmpi_omp_info, through which the
+// runtime finds the program's allocator (thread stacks, tasks) and TLS
+// initialiser. Named critical sections are referenced by objects as
+// common symbols, which wasm objects cannot define: when the first link
+// fails on them, the driver defines them and links again.
+//
+// wasi-libc is not thread-safe: the link wraps malloc, calloc, realloc,
+// free, posix_memalign and aligned_alloc with one lock, and printf,
+// fprintf, vprintf, vfprintf, scanf, fscanf, vfscanf, puts, fputs, fputc,
+// putc, putchar, fwrite, fflush, perror, fgets, fgetc, getc, getchar,
+// ungetc, fread, getline, fopen, fdopen, freopen, fclose, fseek, ftell,
+// rewind and setvbuf with another (recursive) one. The locks sleep in
+// memory.atomic.wait32 after a short spin. Other libc state stays shared
+// and unlocked: errno (a plain global in this wasi-libc), strtok, rand,
+// localtime's buffer, C++ iostreams.
+//
+// With wasm-opt, OpenMP links run binaryen's --stack-check: every function
+// that allocates a stack frame checks it against limits the runtime sets
+// per thread, so an OpenMP thread overflowing its stack (OMP_STACKSIZE,
+// default 4 MiB) traps instead of overwriting the memory below it.
+//
 // UNSUPPORTED.md in this directory lists what stays unavailable to guests.
 package sdk

@@ -159,14 +159,16 @@ func ompLayout(tc *toolchain, dir, ar string) {
 	}
 }
 
-// criticalSymbol matches the lock variable of a named critical section in
-// an undefined-symbol error of wasm-ld.
-var criticalSymbol = regexp.MustCompile(`undefined symbol: (\.gomp_critical_user_([A-Za-z_][A-Za-z0-9_]*)\.var)`)
+// criticalSymbol matches, in an undefined-symbol error of wasm-ld, the
+// variables clang creates with common linkage for OpenMP: the lock of a
+// named critical section, and the cache of a threadprivate variable (when
+// compiled with -fnoopenmp-use-tls).
+var criticalSymbol = regexp.MustCompile(`undefined symbol: (\.gomp_critical_user_[A-Za-z0-9_]*\.var|[A-Za-z_][A-Za-z0-9_$.]*\.cache\.)(\s|$)`)
 
-// criticalNames returns the named critical sections whose lock variables
-// a failed link reported undefined. clang gives those variables common
-// linkage, which wasm objects cannot express, so every object only
-// references them; the driver defines them and links again.
+// criticalNames returns the OpenMP variables a failed link reported
+// undefined. clang gives them common linkage, which wasm objects cannot
+// express, so every object only references them; the driver defines them
+// (zeroed, weak) and links again.
 func criticalNames(stderr string) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -180,10 +182,10 @@ func criticalNames(stderr string) []string {
 	return out
 }
 
-// criticalDefinitions is a C file defining the lock variables.
+// criticalDefinitions is a C file defining the variables.
 func criticalDefinitions(syms []string) string {
 	var b bytes.Buffer
-	b.WriteString("/* Lock variables of named OpenMP critical sections, defined by mpicc. */\n")
+	b.WriteString("/* OpenMP critical-section locks and threadprivate caches, defined by mpicc. */\n")
 	for i, s := range syms {
 		fmt.Fprintf(&b, "int __wasmpi_critical_%d[8] __asm__(%q) __attribute__((aligned(8), weak));\n", i, s)
 	}

@@ -42,7 +42,7 @@ const installHint = "install the wasm32 toolchain with: apt-get install " + AptP
 
 // cacheVersion changes whenever the cache layout or the support-library
 // build changes.
-const cacheVersion = "wasmpi-sdk-2"
+const cacheVersion = "wasmpi-sdk-3"
 
 // Debian's wasi-libc locations.
 const (
@@ -222,6 +222,11 @@ func findWasmOpt(cc *compilerSpec, getenv func(string) string) string {
 var wasmOptScripts = map[string]string{
 	"release": "--strip-dwarf -g",
 	"debug":   "-g",
+	// OpenMP links also check the stack pointer against per-thread limits
+	// in every function that allocates a frame: a thread overflowing its
+	// stack traps instead of overwriting the memory below it.
+	"omp-release": "--strip-dwarf -g --stack-check",
+	"omp-debug":   "-g --stack-check",
 }
 
 // cacheRoot is the directory holding sdk-<hash> folders.

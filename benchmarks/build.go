@@ -26,6 +26,19 @@ var sourceFS embed.FS
 func nativeFlags() []string { return []string{"-O3", "-march=native"} }
 func wasmFlags() []string   { return []string{"-O3", "-msimd128"} }
 
+// ompFlag is added to both builds of the openmp group's programs: libgomp
+// natively (gcc under Open MPI's mpicc), wasmpi's OpenMP runtime in wasm.
+const ompFlag = "-fopenmp"
+
+// sourceFlags returns the compiler flags of one program: flags plus
+// -fopenmp for an OpenMP program.
+func sourceFlags(flags []string, name string) []string {
+	if isOpenMP(name) {
+		return append(flags, ompFlag)
+	}
+	return flags
+}
+
 // aptPackages are what provides Open MPI on Debian and Ubuntu.
 const aptPackages = "openmpi-bin libopenmpi-dev"
 
@@ -125,7 +138,7 @@ func build(ctx context.Context, work, nativeCC, mpirun string, names []string, l
 			out := filepath.Join(binDir, name)
 			p.native[name] = out
 			tasks = append(tasks, func() error {
-				args := append(nativeFlags(), "-I", srcDir, "-o", out, src, "-lm")
+				args := append(sourceFlags(nativeFlags(), name), "-I", srcDir, "-o", out, src, "-lm")
 				cmd := exec.CommandContext(ctx, nativeCC, args...)
 				if b, err := cmd.CombinedOutput(); err != nil {
 					return fmt.Errorf("native build of %s: %s %s: %w\n%s", name, nativeCC, strings.Join(args, " "), err, b)
@@ -136,7 +149,7 @@ func build(ctx context.Context, work, nativeCC, mpirun string, names []string, l
 		out := filepath.Join(binDir, name+".wasm")
 		p.wasm[name] = out
 		tasks = append(tasks, func() error {
-			args := append(wasmFlags(), "-I", srcDir, "-o", out, src, "-lm")
+			args := append(sourceFlags(wasmFlags(), name), "-I", srcDir, "-o", out, src, "-lm")
 			var msg bytes.Buffer
 			code, err := sdk.Run(ctx, sdk.C, args, &msg, &msg)
 			if err != nil {

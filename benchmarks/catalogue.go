@@ -12,8 +12,13 @@ const (
 	groupP2P     = "p2p"
 	groupColl    = "collectives"
 	groupKernel  = "kernels"
+	groupOpenMP  = "openmp"
 	groupStartup = "startup"
 )
+
+// ompThreads is the OpenMP team size of the openmp group: OMP_NUM_THREADS
+// of its one rank, natively and in wasm.
+const ompThreads = 2
 
 // benchmark is one row family of the results table.
 type benchmark struct {
@@ -31,6 +36,10 @@ func catalogue() []benchmark {
 	kernel := func(name, about string) benchmark {
 		return benchmark{name, groupKernel, name, about}
 	}
+	omp := func(name, source, about string) benchmark {
+		return benchmark{name, groupOpenMP, source, about}
+	}
+	pi := fmt.Sprintf("omp_pi_%dthr", ompThreads)
 	return []benchmark{
 		{"pingpong", groupP2P, "pingpong", "ping-pong latency between 2 ranks: half the round trip"},
 		{"bandwidth", groupP2P, "bandwidth", "one-way bandwidth, 64 MPI_Isends in flight (16 at 4 MiB), MB/s"},
@@ -47,6 +56,20 @@ func catalogue() []benchmark {
 		kernel("dgemm", "C = A*B (plain blocked loops, rows distributed, Bcast/Scatter/Gather included), GFLOP/s"),
 		kernel("spmv", "CSR sparse matrix-vector product of a 2-D Laplacian with halo exchange, GFLOP/s"),
 		kernel("cg", "CG on a tridiagonal system: 2 one-double MPI_Allreduces per iteration, us per iteration"),
+		omp("omp_parallel", "omp_sync", "OpenMP fork/join: overhead of a parallel region (EPCC syncbench style), us"),
+		omp("omp_for", "omp_sync", "overhead of an omp for inside a parallel region (with its barrier), us"),
+		omp("omp_parallel_for", "omp_sync", "overhead of a combined parallel for, us"),
+		omp("omp_barrier", "omp_sync", "overhead of an omp barrier, us"),
+		omp("omp_single", "omp_sync", "overhead of an omp single (with its barrier), us"),
+		omp("omp_critical", "omp_sync", "overhead of entering and leaving an omp critical section, us"),
+		omp("omp_lock", "omp_sync", "overhead of omp_set_lock + omp_unset_lock, us"),
+		omp("omp_atomic", "omp_sync", "overhead of an omp atomic update of a double (both threads contending), us"),
+		omp("omp_reduction", "omp_sync", "overhead of a parallel region with reduction(+), us"),
+		omp("omp_pi_1thr", "omp_sync", "pi by the midpoint rule, parallel for reduction on 1 thread, ms"),
+		omp(pi, "omp_sync", fmt.Sprintf("the same loop on %d threads, ms", ompThreads)),
+		omp("omp_pi_speedup", "omp_sync", fmt.Sprintf("1-thread time / %d-thread time of that loop (higher is better)", ompThreads)),
+		omp("omp_triad", "omp_kernels", fmt.Sprintf("STREAM triad with omp parallel for on 1 rank x %d threads, MB/s", ompThreads)),
+		omp("omp_dgemm", "omp_kernels", fmt.Sprintf("blocked dgemm with the rows shared by %d threads (omp for), GFLOP/s", ompThreads)),
 		{"startup", groupStartup, "hello", "wall time of the whole mpirun command for a hello world (one MPI_Reduce)"},
 	}
 }
@@ -73,8 +96,8 @@ func selectBenchmarks(only []string) ([]benchmark, error) {
 			for _, b := range all {
 				names = append(names, b.name)
 			}
-			return nil, fmt.Errorf("--only: unknown benchmark %q (known: %s; groups: %s, %s, %s, %s)",
-				name, strings.Join(names, ", "), groupP2P, groupColl, groupKernel, groupStartup)
+			return nil, fmt.Errorf("--only: unknown benchmark %q (known: %s; groups: %s, %s, %s, %s, %s)",
+				name, strings.Join(names, ", "), groupP2P, groupColl, groupKernel, groupOpenMP, groupStartup)
 		}
 	}
 	var out []benchmark
@@ -93,6 +116,7 @@ type plan struct {
 	bandwidthSizes []int64
 	collSizes      []int64
 	kernelArgs     map[string][]string
+	ompArgs        map[string][]string // by source: the openmp group's programs
 }
 
 func powers(from, to, factor int64) []int64 {
@@ -120,6 +144,10 @@ func fullPlan() plan {
 			"spmv":      {"n=1024", "iters=100"},
 			"cg":        {"n=1000", "iters=30", "solves=300"},
 		},
+		ompArgs: map[string][]string{
+			"omp_sync":    {"target=0.02", "outer=7", "delay_us=0.1", "n=40000000", "reps=5"},
+			"omp_kernels": {"n=4194304", "reps=10", "m=768", "mreps=3"},
+		},
 	}
 }
 
@@ -139,6 +167,10 @@ func quickPlan() plan {
 			"spmv":      {"n=48", "iters=3"},
 			"cg":        {"n=50", "iters=30", "solves=2"},
 		},
+		ompArgs: map[string][]string{
+			"omp_sync":    {"target=0", "outer=1", "n=100000", "reps=1"},
+			"omp_kernels": {"n=4096", "reps=2", "m=24", "mreps=1"},
+		},
 	}
 }
 
@@ -149,6 +181,7 @@ type job struct {
 	source  string
 	ranks   int
 	args    []string
+	threads int  // OpenMP threads per rank (OMP_NUM_THREADS); 0: not an OpenMP program
 	startup bool // record the command's wall time as benchmark "startup"
 }
 
@@ -193,6 +226,23 @@ func jobs(sel []benchmark, p plan, o options) []job {
 				args: slices.Clone(p.kernelArgs[b.name])})
 		}
 	}
+	// The openmp group: one run per program, 1 rank, asking it for the
+	// selected results only.
+	var ompSources []string
+	ompNames := map[string][]string{}
+	for _, b := range sel {
+		if b.group != groupOpenMP {
+			continue
+		}
+		if _, ok := ompNames[b.source]; !ok {
+			ompSources = append(ompSources, b.source)
+		}
+		ompNames[b.source] = append(ompNames[b.source], b.name)
+	}
+	for _, src := range ompSources {
+		args := append(slices.Clone(p.ompArgs[src]), "only="+strings.Join(ompNames[src], ","), fmt.Sprintf("threads=%d", ompThreads))
+		out = append(out, job{label: fmt.Sprintf("%s %dthr", src, ompThreads), source: src, ranks: 1, threads: ompThreads, args: args})
+	}
 	for _, b := range sel {
 		if b.group != groupStartup {
 			continue
@@ -202,6 +252,12 @@ func jobs(sel []benchmark, p plan, o options) []job {
 		}
 	}
 	return out
+}
+
+// isOpenMP reports whether the program source belongs to the openmp group
+// (built with -fopenmp).
+func isOpenMP(source string) bool {
+	return slices.ContainsFunc(catalogue(), func(b benchmark) bool { return b.source == source && b.group == groupOpenMP })
 }
 
 // sources returns the programs the jobs need, each once.

@@ -47,12 +47,25 @@ func (r *runner) command(j job, variant string) []string {
 		if os.Geteuid() == 0 {
 			argv = append(argv, "--allow-run-as-root")
 		}
-		argv = append(argv, "--oversubscribe", "-np", np, r.progs.native[j.source])
+		argv = append(argv, "--oversubscribe", "-np", np)
+		if j.threads > 0 {
+			// Open MPI binds each rank to one core by default (up to 2
+			// ranks): an OpenMP rank's threads need all of them.
+			argv = append(argv, "--bind-to", "none", "-x", ompEnv(j.threads))
+		}
+		argv = append(argv, r.progs.native[j.source])
 		return append(argv, j.args...)
 	}
-	argv := []string{r.progs.mpirun, "--cache-dir", r.work + "/wazero-cache", "-np", np, r.progs.wasm[j.source]}
+	argv := []string{r.progs.mpirun, "--cache-dir", r.work + "/wazero-cache", "-np", np}
+	if j.threads > 0 {
+		argv = append(argv, "-x", ompEnv(j.threads))
+	}
+	argv = append(argv, r.progs.wasm[j.source])
 	return append(argv, j.args...)
 }
+
+// ompEnv is the -x argument that sets an OpenMP program's team size.
+func ompEnv(threads int) string { return fmt.Sprintf("OMP_NUM_THREADS=%d", threads) }
 
 // tail returns at most the last n bytes of s, starting at a line.
 func tail(s string, n int) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/wasmpi/wasmpi/benchmarks/internal/plots"
 	"github.com/wasmpi/wasmpi/benchmarks/internal/result"
@@ -30,6 +31,12 @@ func variantSeries(rows []stats.Row, label string, dashed bool, xOf func(stats.R
 		}
 	}
 	return []plots.Series{nat, was}
+}
+
+// ompOverhead reports whether r is an OpenMP construct overhead (omp_sync's
+// microsecond results) rather than a compute kernel.
+func ompOverhead(r stats.Row) bool {
+	return groupOf(r.Bench) == groupOpenMP && r.Unit == "us"
 }
 
 func bySize(r stats.Row) float64  { return float64(r.Size) }
@@ -109,15 +116,23 @@ func drawFigures(dir string, rows []stats.Row) ([]figure, error) {
 		return figs, err
 	}
 
-	// kernels: slowdown bars
+	// kernels: slowdown bars, the OpenMP kernels (1 rank, several
+	// threads) after the MPI ones
 	var labels []string
 	var values []float64
 	for _, b := range catalogue() {
-		if b.group != groupKernel {
+		if b.group != groupKernel && b.group != groupOpenMP {
 			continue
 		}
 		for _, r := range bench(b.name) {
-			labels = append(labels, fmt.Sprintf("%s\n%d ranks", b.name, r.Ranks))
+			switch {
+			case b.group == groupKernel:
+				labels = append(labels, fmt.Sprintf("%s\n%d ranks", b.name, r.Ranks))
+			case !ompOverhead(r):
+				labels = append(labels, b.name+"\n(OpenMP)")
+			default:
+				continue
+			}
 			values = append(values, r.Slowdown())
 		}
 	}
@@ -125,6 +140,28 @@ func drawFigures(dir string, rows []stats.Row) ([]figure, error) {
 		title = "Kernels: wasm slowdown vs native (above 1: wasm slower)"
 		err = plots.Bars(filepath.Join(dir, "kernels.png"), title, "wasm time / native time", labels, values, 1)
 		if err := add("kernels.png", title, err); err != nil {
+			return figs, err
+		}
+	}
+
+	// openmp construct overheads: slowdown bars
+	labels, values = nil, nil
+	for _, b := range catalogue() {
+		if b.group != groupOpenMP {
+			continue
+		}
+		for _, r := range bench(b.name) {
+			if !ompOverhead(r) {
+				continue
+			}
+			labels = append(labels, strings.ReplaceAll(strings.TrimPrefix(b.name, "omp_"), "_", "\n"))
+			values = append(values, r.Slowdown())
+		}
+	}
+	if slices.ContainsFunc(values, func(v float64) bool { return v == v }) {
+		title = fmt.Sprintf("OpenMP construct overheads (1 rank, %d threads): wasm overhead / native overhead", ompThreads)
+		err = plots.Bars(filepath.Join(dir, "openmp.png"), title, "wasm overhead / native overhead", labels, values, 1)
+		if err := add("openmp.png", title, err); err != nil {
 			return figs, err
 		}
 	}

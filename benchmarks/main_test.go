@@ -72,6 +72,8 @@ func TestQuickSmoke(t *testing.T) {
 			want = o.ranks
 		case groupKernel:
 			want = o.kernelRanks
+		case groupOpenMP:
+			want = []int{1}
 		case groupStartup:
 			want = o.startupRanks
 		}
@@ -186,10 +188,67 @@ func TestSelectAndJobs(t *testing.T) {
 	if got := sources(js); !slices.Equal(got, []string{"pingpong", "coll", "triad", "stencil", "transpose", "dgemm", "spmv", "cg"}) {
 		t.Errorf("sources %v", got)
 	}
+	for _, j := range js {
+		if j.threads != 0 {
+			t.Errorf("job %s has %d OpenMP threads", j.label, j.threads)
+		}
+	}
 	// every program the catalogue names exists in src/
 	for _, b := range catalogue() {
 		if _, err := sourceFS.ReadFile("src/" + b.source + ".c"); err != nil {
 			t.Errorf("%s: %v", b.name, err)
 		}
+	}
+}
+
+func TestOpenMPJobs(t *testing.T) {
+	sel, err := selectBenchmarks([]string{"openmp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range sel {
+		if b.group != groupOpenMP || !strings.HasPrefix(b.name, "omp_") {
+			t.Errorf("--only openmp selected %+v", b)
+		}
+	}
+	if len(sel) < 12 {
+		t.Errorf("--only openmp selected %d benchmarks", len(sel))
+	}
+	js := jobs(sel, quickPlan(), options{})
+	if got := sources(js); !slices.Equal(got, []string{"omp_sync", "omp_kernels"}) {
+		t.Errorf("sources %v", got)
+	}
+	for _, j := range js {
+		if j.ranks != 1 || j.threads != ompThreads || !slices.Contains(j.args, "threads=2") {
+			t.Errorf("job %+v", j)
+		}
+	}
+
+	sel, err = selectBenchmarks([]string{"omp_barrier", "omp_dgemm", "omp_pi_speedup"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js = jobs(sel, fullPlan(), options{})
+	if len(js) != 2 || !slices.Contains(js[0].args, "only=omp_barrier,omp_pi_speedup") || !slices.Contains(js[1].args, "only=omp_dgemm") {
+		t.Fatalf("jobs %+v", js)
+	}
+	r := &runner{work: "/w", nativeMpirun: "mpirun", progs: programs{mpirun: "wmpirun",
+		native: map[string]string{"omp_sync": "omp_sync"}, wasm: map[string]string{"omp_sync": "omp_sync.wasm"}}}
+	nat := strings.Join(r.command(js[0], stats.Native), " ")
+	if !strings.Contains(nat, "-np 1 --bind-to none -x OMP_NUM_THREADS=2 omp_sync ") {
+		t.Errorf("native command %q", nat)
+	}
+	was := strings.Join(r.command(js[0], stats.Wasm), " ")
+	if !strings.Contains(was, "-np 1 -x OMP_NUM_THREADS=2 omp_sync.wasm ") {
+		t.Errorf("wasm command %q", was)
+	}
+	if !isOpenMP("omp_kernels") || isOpenMP("dgemm") {
+		t.Error("isOpenMP")
+	}
+	if f := sourceFlags(wasmFlags(), "omp_sync"); !slices.Contains(f, "-fopenmp") {
+		t.Errorf("omp_sync flags %v", f)
+	}
+	if f := sourceFlags(nativeFlags(), "triad"); slices.Contains(f, "-fopenmp") {
+		t.Errorf("triad flags %v", f)
 	}
 }

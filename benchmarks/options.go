@@ -37,7 +37,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			"alternately, prints a table of medians (wasm/native per row) and writes results.json and plots.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	fs.StringSliceVar(&o.only, "only", nil, "benchmarks to run, by name or group (p2p, collectives, kernels, startup); default all")
+	fs.StringSliceVar(&o.only, "only", nil, "benchmarks to run, by name or group (p2p, collectives, kernels, openmp, startup); default all")
 	fs.IntSliceVar(&o.ranks, "ranks", []int{2, 4, 8}, "rank counts for the collectives")
 	fs.IntSliceVar(&o.kernelRanks, "kernel-ranks", []int{2}, "rank counts for the kernels")
 	fs.IntSliceVar(&o.startupRanks, "startup-ranks", []int{1, 16, 64}, "rank counts for the startup benchmark (--quick: 1,4)")

@@ -16,6 +16,7 @@ func groupTitles() [][2]string {
 		{groupP2P, "point to point"},
 		{groupColl, "collectives"},
 		{groupKernel, "kernels"},
+		{groupOpenMP, "openmp"},
 		{groupStartup, "startup"},
 	}
 }

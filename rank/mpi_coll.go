@@ -176,59 +176,11 @@ func perElement(d *dtype, t comm.Datatype) int {
 	return 0
 }
 
+// collectiveFunctions are the blocking collectives, resolved by the same
+// code as their nonblocking and persistent forms (collTable) and run on the
+// calling goroutine, plus MPI_Reduce_local.
 func collectiveFunctions() []mpiFunc {
-	return []mpiFunc{
-		{name: "MPI_Barrier", params: params(1), fn: func(c *call) error {
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			return collective.Barrier(c.ctx, cs.c)
-		}},
-		{name: "MPI_Bcast", params: params(5), fn: func(c *call) error {
-			// (buf, count, datatype, root, comm)
-			cs, err := c.comm(c.u32(4))
-			if err != nil {
-				return err
-			}
-			buf, bt, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "buffer")
-			if err != nil {
-				return err
-			}
-			err = collective.Bcast(c.ctx, cs.c, buf, c.int(3))
-			if cs.c.Rank() == c.int(3) {
-				return err
-			}
-			return bt.done(buf, err)
-		}},
-		{name: "MPI_Reduce", params: params(7), fn: func(c *call) error {
-			// (sendbuf, recvbuf, count, datatype, op, root, comm)
-			cs, err := c.comm(c.u32(6))
-			if err != nil {
-				return err
-			}
-			root := c.int(5)
-			isRoot := root == cs.c.Rank()
-			if inPlace(c.u32(0)) && !isRoot {
-				return comm.Errorf(comm.ErrBuffer, "MPI_IN_PLACE is only allowed at the root")
-			}
-			send, recv, rt, t, o, err := c.reduceArgs(c.u32(0), c.u32(1), c.int(2), c.u32(3), c.u32(4), isRoot)
-			if err != nil {
-				return err
-			}
-			return rt.done(recv, collective.Reduce(c.ctx, cs.c, send, recv, t, o, root))
-		}},
-		{name: "MPI_Allreduce", params: params(6), fn: func(c *call) error {
-			cs, err := c.comm(c.u32(5))
-			if err != nil {
-				return err
-			}
-			send, recv, rt, t, o, err := c.reduceArgs(c.u32(0), c.u32(1), c.int(2), c.u32(3), c.u32(4), true)
-			if err != nil {
-				return err
-			}
-			return rt.done(recv, collective.Allreduce(c.ctx, cs.c, send, recv, t, o))
-		}},
+	fs := []mpiFunc{
 		{name: "MPI_Reduce_local", params: params(5), fn: func(c *call) error {
 			// (inbuf, inoutbuf, count, datatype, op)
 			o, err := c.op(c.u32(4))
@@ -249,316 +201,29 @@ func collectiveFunctions() []mpiFunc {
 			}
 			return iot.done(inout, collective.ReduceLocal(in, inout, t, o))
 		}},
-		{name: "MPI_Scan", params: params(6), fn: func(c *call) error {
-			cs, err := c.comm(c.u32(5))
-			if err != nil {
-				return err
-			}
-			send, recv, rt, t, o, err := c.reduceArgs(c.u32(0), c.u32(1), c.int(2), c.u32(3), c.u32(4), true)
-			if err != nil {
-				return err
-			}
-			return rt.done(recv, collective.Scan(c.ctx, cs.c, send, recv, t, o))
-		}},
-		{name: "MPI_Exscan", params: params(6), fn: func(c *call) error {
-			cs, err := c.comm(c.u32(5))
-			if err != nil {
-				return err
-			}
-			send, recv, rt, t, o, err := c.reduceArgs(c.u32(0), c.u32(1), c.int(2), c.u32(3), c.u32(4), true)
-			if err != nil {
-				return err
-			}
-			return rt.done(recv, collective.Exscan(c.ctx, cs.c, send, recv, t, o))
-		}},
-		{name: "MPI_Reduce_scatter_block", params: params(6), fn: func(c *call) error {
-			// (sendbuf, recvbuf, recvcount, datatype, op, comm)
-			cs, err := c.comm(c.u32(5))
-			if err != nil {
-				return err
-			}
-			o, err := c.op(c.u32(4))
-			if err != nil {
-				return err
-			}
-			n, size := c.int(2), cs.c.Size()
-			var send, recv []byte
-			var rt typedBuf
-			if inPlace(c.u32(0)) {
-				recv, rt, err = c.buffer(c.u32(1), n*size, c.u32(3), "receive buffer")
-			} else {
-				if send, _, err = c.buffer(c.u32(0), n*size, c.u32(3), "send buffer"); err == nil {
-					recv, rt, err = c.buffer(c.u32(1), n, c.u32(3), "receive buffer")
-				}
-			}
-			if err != nil {
-				return err
-			}
-			t, err := rt.elem()
-			if err != nil {
-				return err
-			}
-			return rt.done(recv, collective.ReduceScatterBlock(c.ctx, cs.c, send, recv, n*perElement(rt.dt, t), t, o))
-		}},
-		{name: "MPI_Reduce_scatter", params: params(6), fn: func(c *call) error {
-			// (sendbuf, recvbuf, recvcounts[], datatype, op, comm)
-			cs, err := c.comm(c.u32(5))
-			if err != nil {
-				return err
-			}
-			o, err := c.op(c.u32(4))
-			if err != nil {
-				return err
-			}
-			counts, err := c.ints(c.u32(2), cs.c.Size(), "recvcounts")
-			if err != nil {
-				return err
-			}
-			total := 0
-			for i, n := range counts {
-				if n < 0 {
-					return comm.Errorf(comm.ErrCount, "recvcounts[%d] = %d is negative", i, n)
-				}
-				total += n
-			}
-			var send, recv []byte
-			var rt typedBuf
-			if inPlace(c.u32(0)) {
-				recv, rt, err = c.buffer(c.u32(1), total, c.u32(3), "receive buffer")
-			} else {
-				if send, _, err = c.buffer(c.u32(0), total, c.u32(3), "send buffer"); err == nil {
-					recv, rt, err = c.buffer(c.u32(1), counts[cs.c.Rank()], c.u32(3), "receive buffer")
-				}
-			}
-			if err != nil {
-				return err
-			}
-			t, err := rt.elem()
-			if err != nil {
-				return err
-			}
-			if k := perElement(rt.dt, t); k != 1 {
-				for i := range counts {
-					counts[i] *= k
-				}
-			}
-			return rt.done(recv, collective.ReduceScatter(c.ctx, cs.c, send, recv, counts, t, o))
-		}},
-		{name: "MPI_Gather", params: params(8), fn: func(c *call) error {
-			// (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm)
-			cs, err := c.comm(c.u32(7))
-			if err != nil {
-				return err
-			}
-			root := c.int(6)
-			isRoot := root == cs.c.Rank()
-			var send, recv []byte
-			var rt typedBuf
-			block := 0
-			if isRoot {
-				if recv, rt, err = c.buffer(c.u32(3), c.int(4)*cs.c.Size(), c.u32(5), "receive buffer"); err != nil {
-					return err
-				}
-				block = c.int(4) * rt.Size()
-			}
-			if inPlace(c.u32(0)) {
-				if !isRoot {
-					return comm.Errorf(comm.ErrBuffer, "MPI_IN_PLACE is only allowed at the root")
-				}
-			} else {
-				var st typedBuf
-				if send, st, err = c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer"); err != nil {
-					return err
-				}
-				if !isRoot {
-					block = c.int(1) * st.Size()
-				}
-			}
-			return rt.done(recv, collective.Gather(c.ctx, cs.c, send, recv, block, root))
-		}},
-		{name: "MPI_Gatherv", params: params(9), fn: func(c *call) error {
-			// (sendbuf, sendcount, sendtype, recvbuf, recvcounts[], displs[], recvtype, root, comm)
-			cs, err := c.comm(c.u32(8))
-			if err != nil {
-				return err
-			}
-			root := c.int(7)
-			isRoot := root == cs.c.Rank()
-			var send, recv []byte
-			var counts, displs []int
-			var rt typedBuf
-			if isRoot {
-				if recv, counts, displs, rt, err = c.vector(c.u32(3), c.u32(4), c.u32(5), cs.c.Size(), c.u32(6), inPlace(c.u32(0)), "receive buffer"); err != nil {
-					return err
-				}
-			}
-			if inPlace(c.u32(0)) {
-				if !isRoot {
-					return comm.Errorf(comm.ErrBuffer, "MPI_IN_PLACE is only allowed at the root")
-				}
-			} else if send, _, err = c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer"); err != nil {
-				return err
-			}
-			return rt.done(recv, collective.Gatherv(c.ctx, cs.c, send, recv, counts, displs, root))
-		}},
-		{name: "MPI_Scatter", params: params(8), fn: func(c *call) error {
-			// (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm)
-			cs, err := c.comm(c.u32(7))
-			if err != nil {
-				return err
-			}
-			root := c.int(6)
-			isRoot := root == cs.c.Rank()
-			var send, recv []byte
-			var rt typedBuf
-			block := 0
-			if isRoot {
-				var st typedBuf
-				if send, st, err = c.buffer(c.u32(0), c.int(1)*cs.c.Size(), c.u32(2), "send buffer"); err != nil {
-					return err
-				}
-				block = c.int(1) * st.Size()
-			}
-			if inPlace(c.u32(3)) {
-				if !isRoot {
-					return comm.Errorf(comm.ErrBuffer, "MPI_IN_PLACE is only allowed at the root")
-				}
-			} else {
-				if recv, rt, err = c.recvBuffer(c.u32(3), c.int(4), c.u32(5), "receive buffer"); err != nil {
-					return err
-				}
-				if !isRoot {
-					block = c.int(4) * rt.Size()
-				}
-			}
-			return rt.done(recv, collective.Scatter(c.ctx, cs.c, send, recv, block, root))
-		}},
-		{name: "MPI_Scatterv", params: params(9), fn: func(c *call) error {
-			// (sendbuf, sendcounts[], displs[], sendtype, recvbuf, recvcount, recvtype, root, comm)
-			cs, err := c.comm(c.u32(8))
-			if err != nil {
-				return err
-			}
-			root := c.int(7)
-			isRoot := root == cs.c.Rank()
-			var send, recv []byte
-			var counts, displs []int
-			var rt typedBuf
-			if isRoot {
-				if send, counts, displs, _, err = c.vector(c.u32(0), c.u32(1), c.u32(2), cs.c.Size(), c.u32(3), true, "send buffer"); err != nil {
-					return err
-				}
-			}
-			if inPlace(c.u32(4)) {
-				if !isRoot {
-					return comm.Errorf(comm.ErrBuffer, "MPI_IN_PLACE is only allowed at the root")
-				}
-			} else if recv, rt, err = c.recvBuffer(c.u32(4), c.int(5), c.u32(6), "receive buffer"); err != nil {
-				return err
-			}
-			return rt.done(recv, collective.Scatterv(c.ctx, cs.c, send, counts, displs, recv, root))
-		}},
-		{name: "MPI_Allgather", params: params(7), fn: func(c *call) error {
-			// (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm)
-			cs, err := c.comm(c.u32(6))
-			if err != nil {
-				return err
-			}
-			recv, rt, err := c.buffer(c.u32(3), c.int(4)*cs.c.Size(), c.u32(5), "receive buffer")
-			if err != nil {
-				return err
-			}
-			var send []byte
-			if !inPlace(c.u32(0)) {
-				if send, _, err = c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer"); err != nil {
-					return err
-				}
-			}
-			return rt.done(recv, collective.Allgather(c.ctx, cs.c, send, recv, c.int(4)*rt.Size()))
-		}},
-		{name: "MPI_Allgatherv", params: params(8), fn: func(c *call) error {
-			// (sendbuf, sendcount, sendtype, recvbuf, recvcounts[], displs[], recvtype, comm)
-			cs, err := c.comm(c.u32(7))
-			if err != nil {
-				return err
-			}
-			recv, counts, displs, rt, err := c.vector(c.u32(3), c.u32(4), c.u32(5), cs.c.Size(), c.u32(6), inPlace(c.u32(0)), "receive buffer")
-			if err != nil {
-				return err
-			}
-			var send []byte
-			if !inPlace(c.u32(0)) {
-				if send, _, err = c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer"); err != nil {
-					return err
-				}
-			}
-			return rt.done(recv, collective.Allgatherv(c.ctx, cs.c, send, recv, counts, displs))
-		}},
-		{name: "MPI_Alltoall", params: params(7), fn: func(c *call) error {
-			cs, err := c.comm(c.u32(6))
-			if err != nil {
-				return err
-			}
-			recv, rt, err := c.buffer(c.u32(3), c.int(4)*cs.c.Size(), c.u32(5), "receive buffer")
-			if err != nil {
-				return err
-			}
-			var send []byte
-			if !inPlace(c.u32(0)) {
-				if send, _, err = c.buffer(c.u32(0), c.int(1)*cs.c.Size(), c.u32(2), "send buffer"); err != nil {
-					return err
-				}
-			}
-			return rt.done(recv, collective.Alltoall(c.ctx, cs.c, send, recv, c.int(4)*rt.Size()))
-		}},
-		{name: "MPI_Alltoallv", params: params(9), fn: func(c *call) error {
-			// (sendbuf, sendcounts[], sdispls[], sendtype, recvbuf, recvcounts[], rdispls[], recvtype, comm)
-			cs, err := c.comm(c.u32(8))
-			if err != nil {
-				return err
-			}
-			n := cs.c.Size()
-			recv, rcounts, rdispls, rt, err := c.vector(c.u32(4), c.u32(5), c.u32(6), n, c.u32(7), inPlace(c.u32(0)), "receive buffer")
-			if err != nil {
-				return err
-			}
-			var send []byte
-			var scounts, sdispls []int
-			if !inPlace(c.u32(0)) {
-				if send, scounts, sdispls, _, err = c.vector(c.u32(0), c.u32(1), c.u32(2), n, c.u32(3), true, "send buffer"); err != nil {
-					return err
-				}
-			}
-			return rt.done(recv, collective.Alltoallv(c.ctx, cs.c, send, scounts, sdispls, recv, rcounts, rdispls))
-		}},
-		{name: "MPI_Alltoallw", params: params(9), fn: func(c *call) error {
-			// (sendbuf, sendcounts[], sdispls[] (bytes), sendtypes[], recvbuf, recvcounts[], rdispls[], recvtypes[], comm)
-			cs, err := c.comm(c.u32(8))
-			if err != nil {
-				return err
-			}
-			n := cs.c.Size()
-			recv, rts, err := c.wblocks(c.u32(4), c.u32(5), c.u32(6), c.u32(7), n, "receive buffer")
-			if err != nil {
-				return err
-			}
-			var send [][]byte
-			if !inPlace(c.u32(0)) {
-				if send, _, err = c.wblocks(c.u32(0), c.u32(1), c.u32(2), c.u32(3), n, "send buffer"); err != nil {
-					return err
-				}
-			}
-			if err := collective.Alltoallw(c.ctx, cs.c, send, recv); err != nil {
-				return err
-			}
-			for i, rt := range rts {
-				if err := rt.unpack(recv[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		}},
 	}
+	for _, e := range collTable() {
+		fs = append(fs, blockingCollFunc("MPI_"+e.name, e.nargs, e.prep))
+	}
+	return fs
+}
+
+// blockingCollFunc runs a resolved collective to completion and unpacks
+// its receive buffers.
+func blockingCollFunc(name string, nargs int, prep collPrep) mpiFunc {
+	return mpiFunc{name: name, params: params(nargs), fn: func(c *call) error {
+		cr, err := prep(c)
+		if err != nil {
+			return err
+		}
+		if err := cr.run(c.ctx, cr.cs.c); err != nil {
+			return err
+		}
+		if cr.post != nil {
+			return cr.post()
+		}
+		return nil
+	}}
 }
 
 // wblocks resolves the per-peer blocks of an Alltoallw buffer: counts in

@@ -551,33 +551,37 @@ func prepAlltoallw(c *call) (collRun, error) {
 // collTable lists the collectives with nonblocking and persistent forms:
 // the blocking name without "MPI_", its number of arguments, and how to
 // resolve them.
-var collTable = []struct {
+type collEntry struct {
 	name  string
 	nargs int
 	prep  collPrep
-}{
-	{"Barrier", 1, prepBarrier},
-	{"Bcast", 5, prepBcast},
-	{"Reduce", 7, prepReduceLike("reduce")},
-	{"Allreduce", 6, prepReduceLike("allreduce")},
-	{"Scan", 6, prepReduceLike("scan")},
-	{"Exscan", 6, prepReduceLike("exscan")},
-	{"Reduce_scatter_block", 6, prepReduceScatterBlock},
-	{"Reduce_scatter", 6, prepReduceScatter},
-	{"Gather", 8, prepGather},
-	{"Gatherv", 9, prepGatherv},
-	{"Scatter", 8, prepScatter},
-	{"Scatterv", 9, prepScatterv},
-	{"Allgather", 7, prepAllgather},
-	{"Allgatherv", 8, prepAllgatherv},
-	{"Alltoall", 7, prepAlltoall},
-	{"Alltoallv", 9, prepAlltoallv},
-	{"Alltoallw", 9, prepAlltoallw},
+}
+
+func collTable() []collEntry {
+	return []collEntry{
+		{"Barrier", 1, prepBarrier},
+		{"Bcast", 5, prepBcast},
+		{"Reduce", 7, prepReduceLike("reduce")},
+		{"Allreduce", 6, prepReduceLike("allreduce")},
+		{"Scan", 6, prepReduceLike("scan")},
+		{"Exscan", 6, prepReduceLike("exscan")},
+		{"Reduce_scatter_block", 6, prepReduceScatterBlock},
+		{"Reduce_scatter", 6, prepReduceScatter},
+		{"Gather", 8, prepGather},
+		{"Gatherv", 9, prepGatherv},
+		{"Scatter", 8, prepScatter},
+		{"Scatterv", 9, prepScatterv},
+		{"Allgather", 7, prepAllgather},
+		{"Allgatherv", 8, prepAllgatherv},
+		{"Alltoall", 7, prepAlltoall},
+		{"Alltoallv", 9, prepAlltoallv},
+		{"Alltoallw", 9, prepAlltoallw},
+	}
 }
 
 func icollFunctions() []mpiFunc {
 	var fs []mpiFunc
-	for _, e := range collTable {
+	for _, e := range collTable() {
 		lower := string(e.name[0]+'a'-'A') + e.name[1:]
 		fs = append(fs, icollFunc("MPI_I"+lower, e.nargs, e.prep))
 		fs = append(fs, pcollFunc("MPI_"+e.name+"_init", e.nargs, e.prep))

@@ -185,9 +185,13 @@ func Compile(ctx context.Context, cfg Config) (*Job, error) {
 		return nil, fmt.Errorf("setting up the OpenMP runtime: %w", err)
 	}
 	j.omp = omp
-	compiled, err := j.runtime.CompileModule(ctx, cfg.Module)
+	compiled, err := compileModule(ctx, j.runtime, cfg.Module)
 	if err != nil {
 		j.Close(ctx)
+		var ice *compilerError
+		if errors.As(err, &ice) {
+			return nil, fmt.Errorf("compiling %s: %w", cfg.Name, err)
+		}
 		return nil, fmt.Errorf("%s is not a valid WebAssembly module: %w", cfg.Name, err)
 	}
 	j.compiled = compiled
@@ -200,6 +204,39 @@ func Compile(ctx context.Context, cfg Config) (*Job, error) {
 		return nil, fmt.Errorf("%s has no _start function: build it as a WASI command (mpicc does)", cfg.Name)
 	}
 	return j, nil
+}
+
+// compilerError is a panic inside wazero's compiler, turned into an error.
+type compilerError struct{ recovered any }
+
+func (e *compilerError) Error() string {
+	return fmt.Sprintf("internal error in the wasm compiler (wazero): %v", e.recovered)
+}
+
+// compileAttempts bounds retries after a compiler panic. wazero v1.12's
+// optimizing compiler has been seen to panic, rarely and not
+// reproducibly, inside its SSA builder on OpenMP modules (its passes are
+// not fully deterministic); a second attempt has always succeeded.
+const compileAttempts = 3
+
+// compileModule compiles a module without letting a compiler panic take
+// the host process down, retrying a few times after one.
+func compileModule(ctx context.Context, rt wazero.Runtime, module []byte) (compiled wazero.CompiledModule, err error) {
+	for attempt := 0; attempt < compileAttempts; attempt++ {
+		compiled, err = func() (c wazero.CompiledModule, err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					err = &compilerError{recovered: p}
+				}
+			}()
+			return rt.CompileModule(ctx, module)
+		}()
+		var ice *compilerError
+		if !errors.As(err, &ice) {
+			return compiled, err
+		}
+	}
+	return nil, err
 }
 
 // Close releases the runtime and the compiled module. If a rank was

@@ -213,6 +213,14 @@ func parseEnv(env []string, defaultThreads, numProcs int) *settings {
 			warn("OMP_DEFAULT_DEVICE", "expected a non-negative integer")
 		}
 	}
+	// Without an explicit wait policy, threads that outnumber the cores
+	// park at once instead of polling: polling would only take the core
+	// from the thread being waited for. (Polling with more threads than
+	// cores has also exposed a memory-corruption bug not yet found; see
+	// the closing note of the OpenMP work.)
+	if _, set := vars["OMP_WAIT_POLICY"]; !set && len(s.icv.nthreads) > 0 && s.icv.nthreads[0] > s.numProcs {
+		s.spin = 0
+	}
 	return s
 }
 

@@ -60,10 +60,17 @@ func (m *reservedMemory) Free() {
 	m.release()
 }
 
-// release unmaps the reservation.
+// release gives the memory's pages back to the kernel but keeps the
+// address range reserved for the life of the process. Unmapping it would
+// let Go's heap or another mapping reuse the range, and a late write from
+// a goroutine that still held a view (a delivery racing with a failing
+// rank, an OpenMP worker) would then corrupt unrelated memory: that was
+// seen as crashes inside wazero's compiler in later jobs of the same test
+// process. A stale write now lands in a zero page nobody reads. The cost is
+// address space only (no RSS), and mpirun runs one job per process.
 func (m *reservedMemory) release() {
 	if m.mapping != nil {
-		_ = unix.Munmap(m.mapping)
+		_ = unix.Madvise(m.mapping, unix.MADV_DONTNEED)
 		m.mapping = nil
 		m.size = 0
 	}

@@ -438,46 +438,10 @@ func typeFunctions() []mpiFunc {
 			}
 			return c.putI32(p, int32(abi.DatatypeNull), "datatype")
 		}},
-		{name: "MPI_Type_get_extent", params: params(3), fn: func(c *call) error {
-			d, err := c.datatype(c.u32(0))
-			if err != nil {
-				return err
-			}
-			if err := c.putAint(c.u32(1), d.tm.LB(), "lb"); err != nil {
-				return err
-			}
-			return c.putAint(c.u32(2), d.tm.Extent(), "extent")
-		}},
-		{name: "MPI_Type_get_extent_x", params: params(3), fn: func(c *call) error {
-			d, err := c.datatype(c.u32(0))
-			if err != nil {
-				return err
-			}
-			if err := c.putI64(c.u32(1), d.tm.LB(), "lb"); err != nil {
-				return err
-			}
-			return c.putI64(c.u32(2), d.tm.Extent(), "extent")
-		}},
-		{name: "MPI_Type_get_true_extent", params: params(3), fn: func(c *call) error {
-			d, err := c.datatype(c.u32(0))
-			if err != nil {
-				return err
-			}
-			if err := c.putAint(c.u32(1), d.tm.TrueLB(), "true_lb"); err != nil {
-				return err
-			}
-			return c.putAint(c.u32(2), d.tm.TrueExtent(), "true_extent")
-		}},
-		{name: "MPI_Type_get_true_extent_x", params: params(3), fn: func(c *call) error {
-			d, err := c.datatype(c.u32(0))
-			if err != nil {
-				return err
-			}
-			if err := c.putI64(c.u32(1), d.tm.TrueLB(), "true_lb"); err != nil {
-				return err
-			}
-			return c.putI64(c.u32(2), d.tm.TrueExtent(), "true_extent")
-		}},
+		extentFunc("MPI_Type_get_extent", false, "lb", "extent", (*comm.TypeMap).LB, (*comm.TypeMap).Extent),
+		extentFunc("MPI_Type_get_extent_x", true, "lb", "extent", (*comm.TypeMap).LB, (*comm.TypeMap).Extent),
+		extentFunc("MPI_Type_get_true_extent", false, "true_lb", "true_extent", (*comm.TypeMap).TrueLB, (*comm.TypeMap).TrueExtent),
+		extentFunc("MPI_Type_get_true_extent_x", true, "true_lb", "true_extent", (*comm.TypeMap).TrueLB, (*comm.TypeMap).TrueExtent),
 		{name: "MPI_Type_size", params: params(2), fn: func(c *call) error {
 			d, err := c.datatype(c.u32(0))
 			if err != nil {
@@ -865,4 +829,23 @@ func (c *call) typeContents() error {
 		put(tb, i, h)
 	}
 	return nil
+}
+
+// extentFunc is one of the (true) extent queries: (datatype, &lb, &extent),
+// written as MPI_Aint, or as MPI_Count for the _x forms.
+func extentFunc(name string, wide bool, lbName, extName string, lb, ext func(*comm.TypeMap) int64) mpiFunc {
+	return mpiFunc{name: name, params: params(3), fn: func(c *call) error {
+		d, err := c.datatype(c.u32(0))
+		if err != nil {
+			return err
+		}
+		put := c.putAint
+		if wide {
+			put = c.putI64
+		}
+		if err := put(c.u32(1), lb(d.tm), lbName); err != nil {
+			return err
+		}
+		return put(c.u32(2), ext(d.tm), extName)
+	}}
 }

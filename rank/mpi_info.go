@@ -202,11 +202,7 @@ func infoFunctions() []mpiFunc {
 		{name: "MPI_Info_get", params: params(5), beforeInit: true, fn: func(c *call) error {
 			// (info, key, valuelen, value, flag*): at most valuelen
 			// characters plus the NUL.
-			o, err := c.infoRead(c.u32(0))
-			if err != nil {
-				return err
-			}
-			k, err := c.infoKey(c.u32(1))
+			v, ok, err := c.infoValue(c.u32(0), c.u32(1))
 			if err != nil {
 				return err
 			}
@@ -214,9 +210,6 @@ func infoFunctions() []mpiFunc {
 			if n < 0 {
 				return comm.Errorf(comm.ErrArg, "negative valuelen %d", n)
 			}
-			var v string
-			var ok bool
-			c.withInfo(o, func() { v, ok = o.vals[k] })
 			if err := c.checkOut(c.u32(4), "flag"); err != nil {
 				return err
 			}
@@ -229,11 +222,7 @@ func infoFunctions() []mpiFunc {
 		}},
 		{name: "MPI_Info_get_string", params: params(5), beforeInit: true, fn: func(c *call) error {
 			// (info, key, buflen*, value, flag*)
-			o, err := c.infoRead(c.u32(0))
-			if err != nil {
-				return err
-			}
-			k, err := c.infoKey(c.u32(1))
+			v, ok, err := c.infoValue(c.u32(0), c.u32(1))
 			if err != nil {
 				return err
 			}
@@ -244,9 +233,6 @@ func infoFunctions() []mpiFunc {
 			if err := c.checkOut(c.u32(4), "flag"); err != nil {
 				return err
 			}
-			var v string
-			var ok bool
-			c.withInfo(o, func() { v, ok = o.vals[k] })
 			if ok {
 				if buflen > 0 {
 					if err := c.putString(c.u32(3), int(buflen), 0, v, "value"); err != nil {
@@ -261,20 +247,13 @@ func infoFunctions() []mpiFunc {
 		}},
 		{name: "MPI_Info_get_valuelen", params: params(4), beforeInit: true, fn: func(c *call) error {
 			// (info, key, valuelen*, flag*)
-			o, err := c.infoRead(c.u32(0))
-			if err != nil {
-				return err
-			}
-			k, err := c.infoKey(c.u32(1))
+			v, ok, err := c.infoValue(c.u32(0), c.u32(1))
 			if err != nil {
 				return err
 			}
 			if err := c.checkOut(c.u32(3), "flag"); err != nil {
 				return err
 			}
-			var v string
-			var ok bool
-			c.withInfo(o, func() { v, ok = o.vals[k] })
 			if ok {
 				if err := c.putI32(c.u32(2), int32(len(v)), "valuelen"); err != nil {
 					return err
@@ -390,4 +369,19 @@ func (c *call) anyComm(h uint32) (*commState, error) {
 	}
 	c.errComm = cs
 	return cs, nil
+}
+
+// infoValue resolves an info handle and a key argument and looks the key
+// up: the shared first step of the Info_get family.
+func (c *call) infoValue(infoH, keyPtr uint32) (v string, ok bool, err error) {
+	o, err := c.infoRead(infoH)
+	if err != nil {
+		return "", false, err
+	}
+	k, err := c.infoKey(keyPtr)
+	if err != nil {
+		return "", false, err
+	}
+	c.withInfo(o, func() { v, ok = o.vals[k] })
+	return v, ok, nil
 }

@@ -183,7 +183,7 @@ func (th *Thread) runTask(tk *task) {
 		th.fault("task entry: %v", err)
 	}
 	st := [2]uint64{uint64(th.gtid), uint64(tk.addr)}
-	if err := f.CallWithStack(th.ctx, st[:]); err != nil {
+	if err := callGuest(th.ctx, f, st[:]); err != nil {
 		panic(err)
 	}
 	th.release(tk.entry, sigTaskEntry, f)
@@ -194,7 +194,7 @@ func (th *Thread) runTask(tk *task) {
 				th.fault("task destructors: %v", err)
 			}
 			st := [2]uint64{uint64(th.gtid), uint64(tk.addr)}
-			if err := g.CallWithStack(th.ctx, st[:]); err != nil {
+			if err := callGuest(th.ctx, g, st[:]); err != nil {
 				panic(err)
 			}
 			th.release(d, sigTaskEntry, g)
@@ -531,7 +531,7 @@ func (th *Thread) taskloop(addr, ifVal, lbp, ubp uint32, st int64, nogroup bool,
 				last = 1
 			}
 			st3 := [3]uint64{uint64(c), uint64(addr), last}
-			if err := f.CallWithStack(th.ctx, st3[:]); err != nil {
+			if err := callGuest(th.ctx, f, st3[:]); err != nil {
 				panic(err)
 			}
 			th.release(dup, sigTaskDup, f)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync/atomic"
 
@@ -103,7 +104,7 @@ func (p *Process) newThreadState(mod api.Module, gtid int32) (*Thread, error) {
 func (th *Thread) guestAlloc(size, align uint32) uint32 {
 	var st [2]uint64
 	st[0], st[1] = uint64(size), uint64(align)
-	if err := th.alloc.CallWithStack(th.ctx, st[:]); err != nil {
+	if err := callGuest(th.ctx, th.alloc, st[:]); err != nil {
 		panic(err)
 	}
 	addr := uint32(st[0])
@@ -118,7 +119,7 @@ func (th *Thread) guestFree(addr uint32) {
 		return
 	}
 	st := [1]uint64{uint64(addr)}
-	if err := th.free.CallWithStack(th.ctx, st[:]); err != nil {
+	if err := callGuest(th.ctx, th.free, st[:]); err != nil {
 		panic(err)
 	}
 }
@@ -160,7 +161,7 @@ func (p *Process) newWorker(creator *Thread, gtid int32) (*Thread, error) {
 	initTLS, err := lookup(mod, th.initTLS, []api.ValueType{i32}, nil)
 	if err == nil {
 		st := [1]uint64{uint64(block + tlsOff)}
-		err = initTLS.CallWithStack(th.ctx, st[:])
+		err = callGuest(th.ctx, initTLS, st[:])
 	}
 	if err != nil {
 		_ = mod.Close(context.Background())
@@ -181,7 +182,7 @@ func (th *Thread) setStackLimits(high, low uint32) error {
 	}
 	th.checked = true
 	st := [2]uint64{uint64(high), uint64(low)}
-	if err := f.CallWithStack(context.Background(), st[:]); err != nil {
+	if err := callGuest(context.Background(), f, st[:]); err != nil {
 		return fmt.Errorf("openmp: setting the stack limits of thread %d: %w", th.gtid, err)
 	}
 	return nil
@@ -370,7 +371,7 @@ func (th *Thread) callMicrotask(ctx context.Context, micro uint32, args []uint32
 	for i, a := range args {
 		stack[2+i] = uint64(a)
 	}
-	err = f.CallWithStack(ctx, stack)
+	err = callGuest(ctx, f, stack)
 	th.sp.Set(uint64(sp))
 	if err == nil {
 		th.release(micro, sig, f)
@@ -386,8 +387,24 @@ func (th *Thread) callPair(slot, a, b uint32) {
 		th.fault("%v", err)
 	}
 	st := [2]uint64{uint64(a), uint64(b)}
-	if err := f.CallWithStack(th.ctx, st[:]); err != nil {
+	if err := callGuest(th.ctx, f, st[:]); err != nil {
 		panic(err)
 	}
 	th.release(slot, sigPair, f)
+}
+
+// callGuest runs the guest function f with stack holding its arguments
+// and, when it returns, its results. wazero's compiled code keeps only a
+// raw pointer to stack while the call runs and writes the results through
+// it at the end; nothing keeps the slice alive in between. A call that
+// lasts (a task or a parallel region making host calls) gives the garbage
+// collector time to free the slice and reuse its memory, and the results
+// then overwrite an unrelated Go object: that was the heap corruption seen
+// with OpenMP tasks (crashes in wazero's compiler in other jobs, bad
+// pointers in the runtime). KeepAlive holds the slice until the results
+// are in.
+func callGuest(ctx context.Context, f api.Function, stack []uint64) error {
+	err := f.CallWithStack(ctx, stack)
+	runtime.KeepAlive(stack)
+	return err
 }

@@ -69,7 +69,9 @@ static void halo_alltoall(void) {
     CHECK(bad == 0, "halo exchange on a %dx%d torus: %d wrong cells", dims[0], dims[1], bad);
 }
 
-static void halo_alltoallw(void) {
+/* mode 0: MPI_Neighbor_alltoallw, 1: MPI_Ineighbor_alltoallw, 2:
+ * MPI_Neighbor_alltoallw_init started twice. */
+static void halo_alltoallw(int mode) {
     /* The local array with a halo of one cell; corners stay -1. */
     int a[N + 2][N + 2];
     int x0 = coords[0] * N, y0 = coords[1] * N;
@@ -86,8 +88,25 @@ static void halo_alltoallw(void) {
 #define AT(i, j) ((MPI_Aint)((char *)&a[i][j] - (char *)a))
     MPI_Aint sd[4] = {AT(1, 1), AT(N, 1), AT(1, 1), AT(1, N)};
     MPI_Aint rd[4] = {AT(0, 1), AT(N + 1, 1), AT(1, 0), AT(1, N + 1)};
-    CHECK(MPI_Neighbor_alltoallw(a, counts, sd, types, a, counts, rd, types, torus) == MPI_SUCCESS,
-          "Neighbor_alltoallw");
+    MPI_Request req;
+    switch (mode) {
+    case 0:
+        CHECK(MPI_Neighbor_alltoallw(a, counts, sd, types, a, counts, rd, types, torus) == MPI_SUCCESS,
+              "Neighbor_alltoallw");
+        break;
+    case 1:
+        MPI_Ineighbor_alltoallw(a, counts, sd, types, a, counts, rd, types, torus, &req);
+        MPI_Wait(&req, MPI_STATUS_IGNORE);
+        break;
+    default:
+        MPI_Neighbor_alltoallw_init(a, counts, sd, types, a, counts, rd, types, torus, MPI_INFO_NULL, &req);
+        for (int k = 0; k < 2; k++) {
+            a[0][1] = -1;
+            MPI_Start(&req);
+            MPI_Wait(&req, MPI_STATUS_IGNORE);
+        }
+        MPI_Request_free(&req);
+    }
     int bad = 0;
     for (int i = 0; i < N + 2; i++)
         for (int j = 0; j < N + 2; j++) {
@@ -95,7 +114,7 @@ static void halo_alltoallw(void) {
             int want = corner ? -1 : cell(x0 + i - 1, y0 + j - 1, 2);
             bad += a[i][j] != want;
         }
-    CHECK(bad == 0, "alltoallw halo exchange with row/column datatypes: %d wrong cells", bad);
+    CHECK(bad == 0, "alltoallw halo exchange with row/column datatypes (mode %d): %d wrong cells", mode, bad);
     MPI_Type_free(&row);
     MPI_Type_free(&col);
 }
@@ -135,6 +154,23 @@ static void open_grid(void) {
             bad += recv[displs[i] + k] != (nb[i] == MPI_PROC_NULL ? -7 : 100 * nb[i] + k);
     for (int i = 0; i < 4; i++) bad += recv[16 * (3 - i)] != -7;
     CHECK(bad == 0, "Neighbor_allgatherv: %d wrong values", bad);
+    /* The same, nonblocking and persistent. */
+    MPI_Request v[2];
+    for (int i = 0; i < (int)(sizeof recv / sizeof recv[0]); i++) recv[i] = -7;
+    int recv2[sizeof recv / sizeof recv[0]];
+    for (int i = 0; i < (int)(sizeof recv / sizeof recv[0]); i++) recv2[i] = -7;
+    MPI_Ineighbor_allgatherv(send, rank + 1, MPI_INT, recv, counts, displs, MPI_INT, g, &v[0]);
+    MPI_Neighbor_allgatherv_init(send, rank + 1, MPI_INT, recv2, counts, displs, MPI_INT, g, MPI_INFO_NULL, &v[1]);
+    MPI_Start(&v[1]);
+    MPI_Waitall(2, v, MPI_STATUSES_IGNORE);
+    bad = 0;
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < counts[i]; k++) {
+            int want = nb[i] == MPI_PROC_NULL ? -7 : 100 * nb[i] + k;
+            bad += recv[displs[i] + k] != want || recv2[displs[i] + k] != want;
+        }
+    CHECK(bad == 0, "Ineighbor_allgatherv / Neighbor_allgatherv_init: %d wrong values", bad);
+    MPI_Request_free(&v[1]);
 
     /* Nonblocking allgather while an allreduce runs on the same grid. */
     MPI_Request r[2];
@@ -300,7 +336,7 @@ int main(int argc, char **argv) {
     MPI_Cart_create(MPI_COMM_WORLD, 2, dims, periods, 0, &torus);
     MPI_Cart_coords(torus, rank, 2, coords);
     halo_alltoall();
-    halo_alltoallw();
+    for (int mode = 0; mode < 3; mode++) halo_alltoallw(mode);
     open_grid();
     ring_graph();
     dist_alltoallv();

@@ -2,6 +2,7 @@ package comm
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -262,7 +263,8 @@ type DistGraphTopology struct {
 // DimsCreate fills the zero entries of dims with extents whose product with
 // the non-zero ones is nnodes, as balanced as possible (the spread between
 // the largest and the smallest chosen extent is minimal; among equally
-// balanced choices the one with the smallest largest extent), placed in
+// balanced choices the one with the smallest largest extent, then the
+// lexicographically largest), placed in
 // non-increasing order. Non-zero entries are kept. It fails with ErrDims
 // for a negative entry, nnodes < 1 or nnodes not a multiple of the
 // product of the non-zero entries.
@@ -294,7 +296,12 @@ func DimsCreate(nnodes int, dims []int) error {
 		}
 		return nil
 	}
-	best := balancedFactors(rest, free)
+	// rest < 2^31 has at most 30 prime factors: beyond 31 extents the
+	// rest are 1 whatever the choice.
+	best := balancedFactors(rest, min(free, 31))
+	for len(best) < free {
+		best = append(best, 1)
+	}
 	k := 0
 	for i, d := range dims {
 		if d == 0 {
@@ -306,9 +313,19 @@ func DimsCreate(nnodes int, dims []int) error {
 }
 
 // balancedFactors returns k non-increasing factors of n whose spread
-// (first minus last) is smallest, ties going to the smallest first factor.
+// (largest minus smallest) is smallest, ties going to the smallest largest
+// factor.
+//
+// It tries the largest factor F upwards from the k-th root of n; for each
+// it finds the largest possible smallest factor when every factor is at
+// most F (maxMin, memoised per F). The smallest factor never exceeds the
+// k-th root, so once F minus that root exceeds the best spread found, no
+// larger F can do better.
 func balancedFactors(n, k int) []int {
-	var divs []int // the divisors of n, largest first
+	if k == 1 {
+		return []int{n}
+	}
+	var divs []int // the divisors of n, ascending
 	for f := 1; f*f <= n; f++ {
 		if n%f == 0 {
 			divs = append(divs, f)
@@ -318,54 +335,95 @@ func balancedFactors(n, k int) []int {
 		}
 	}
 	slices.Sort(divs)
-	slices.Reverse(divs)
-	var best []int
-	cur := make([]int, 0, k)
-	better := func(a []int) bool {
-		if best == nil {
-			return true
+	root := iroot(n, k)
+	bestF, bestSpread := 0, 0
+	var bestMemo map[[2]int]int
+	for _, f := range divs {
+		if f < root {
+			continue
 		}
-		sa, sb := a[0]-a[k-1], best[0]-best[k-1]
-		if sa != sb {
-			return sa < sb
+		if bestF > 0 && f-root > bestSpread {
+			break
 		}
-		return a[0] < best[0]
+		memo := map[[2]int]int{}
+		lo := maxMin(n/f, k-1, f, divs, memo)
+		if lo == 0 {
+			continue
+		}
+		if bestF == 0 || f-lo < bestSpread {
+			bestF, bestSpread, bestMemo = f, f-lo, memo
+		}
 	}
-	// walk tries every non-increasing factorisation of m into left factors
-	// none larger than limit.
-	var walk func(m, left, limit int)
-	walk = func(m, left, limit int) {
-		if left == 1 {
-			if m <= limit {
-				cur = append(cur, m)
-				if better(cur) {
-					best = slices.Clone(cur)
-				}
-				cur = cur[:len(cur)-1]
-			}
-			return
-		}
-		for _, f := range divs {
-			if f > limit || m%f != 0 {
+	// Rebuild the factors: at each step the largest factor that keeps the
+	// best smallest one.
+	out := []int{bestF}
+	m, want := n/bestF, bestF-bestSpread
+	for left := k - 1; left > 1; left-- {
+		for i := len(divs) - 1; i >= 0; i-- {
+			f := divs[i]
+			if f > bestF || f > m || m%f != 0 || f < want {
 				continue
 			}
-			// The largest of the left factors is at least their
-			// left-th root.
-			if pow(f, left) < m {
+			if min(f, maxMin(m/f, left-1, bestF, divs, bestMemo)) >= want {
+				out = append(out, f)
+				m /= f
 				break
 			}
-			// Factors only shrink from here: the spread is at least
-			// first - f.
-			if best != nil && len(cur) > 0 && cur[0]-f > best[0]-best[k-1] {
-				break
-			}
-			cur = append(cur, f)
-			walk(m/f, left-1, f)
-			cur = cur[:len(cur)-1]
 		}
 	}
-	walk(n, k, n)
+	return append(out, m)
+}
+
+// maxMin is the largest smallest factor of m split into left factors of at
+// most limit (0 when impossible); divs holds every divisor of the number
+// being split, memo the answers for this limit. The first factor tried is
+// the largest of the split, so at least the left-th root of m; the others
+// need only stay within limit, since any split of them is tried when its
+// own largest factor comes first.
+func maxMin(m, left, limit int, divs []int, memo map[[2]int]int) int {
+	if left == 1 {
+		if m <= limit {
+			return m
+		}
+		return 0
+	}
+	key := [2]int{m, left}
+	if v, ok := memo[key]; ok {
+		return v
+	}
+	best := 0
+	// The largest of the factors is at least the left-th root of m; the
+	// smallest is at most that root, so the search stops once that is
+	// reached.
+	root := iroot(m, left)
+	for _, f := range divs {
+		if f > limit || f > m {
+			break
+		}
+		if f < root || m%f != 0 {
+			continue
+		}
+		if v := min(f, maxMin(m/f, left-1, limit, divs, memo)); v > best {
+			best = v
+			if best >= root {
+				break
+			}
+		}
+	}
+	memo[key] = best
 	return best
+}
+
+// iroot is the smallest r with r^k >= n.
+func iroot(n, k int) int {
+	r := int(math.Floor(math.Pow(float64(n), 1/float64(k))))
+	for r > 1 && pow(r-1, k) >= n {
+		r--
+	}
+	for pow(r, k) < n {
+		r++
+	}
+	return max(r, 1)
 }
 
 // pow is f^e, saturating above 2^31.

@@ -3,6 +3,7 @@ package comm
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestDimsCreate(t *testing.T) {
@@ -100,5 +101,61 @@ func TestGraph(t *testing.T) {
 		if _, err := NewGraph(bad[0], bad[1]); ClassOf(err) != ErrArg {
 			t.Errorf("NewGraph(%v, %v) = %v, want MPI_ERR_ARG", bad[0], bad[1], err)
 		}
+	}
+}
+
+// DimsCreate agrees with an exhaustive search over every non-increasing
+// factorisation, and stays fast for numbers with many divisors.
+func TestDimsCreateExhaustive(t *testing.T) {
+	var all func(n, k, limit int, cur []int, visit func([]int))
+	all = func(n, k, limit int, cur []int, visit func([]int)) {
+		if k == 1 {
+			if n <= limit {
+				visit(append(cur, n))
+			}
+			return
+		}
+		for f := min(n, limit); f >= 1; f-- {
+			if n%f == 0 {
+				all(n/f, k-1, f, append(cur, f), visit)
+			}
+		}
+	}
+	for n := 1; n <= 400; n++ {
+		for k := 1; k <= 6; k++ {
+			var best []int
+			all(n, k, n, nil, func(v []int) {
+				if best == nil || v[0]-v[k-1] < best[0]-best[k-1] || (v[0]-v[k-1] == best[0]-best[k-1] && v[0] < best[0]) {
+					best = slices.Clone(v)
+				}
+			})
+			got := make([]int, k)
+			if err := DimsCreate(n, got); err != nil {
+				t.Fatal(err)
+			}
+			// Ties beyond spread and largest factor go to the
+			// lexicographically largest, the first one found here.
+			if !slices.Equal(got, best) {
+				t.Errorf("DimsCreate(%d, %d) = %v, an exhaustive search finds %v", n, k, got, best)
+			}
+			prod := 1
+			for _, d := range got {
+				prod *= d
+			}
+			if prod != n {
+				t.Errorf("DimsCreate(%d, %d) = %v: product %d", n, k, got, prod)
+			}
+		}
+	}
+	start := time.Now()
+	for _, n := range []int{735134400, 1 << 30, 2147483647, 223092870} {
+		for _, k := range []int{2, 3, 6, 12, 31, 1000} {
+			if err := DimsCreate(n, make([]int, k)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("DimsCreate on numbers with many divisors took %v", d)
 	}
 }

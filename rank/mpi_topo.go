@@ -831,14 +831,14 @@ func topoFunctions() []mpiFunc {
 }
 
 // neighborTable lists the neighbourhood collectives as collTable does the
-// others.
+// others: the communicator is argument commArg of each.
 func neighborTable() []collEntry {
 	return []collEntry{
-		{"Neighbor_allgather", 7, prepNeighborAllgather},
-		{"Neighbor_allgatherv", 8, prepNeighborAllgatherv},
-		{"Neighbor_alltoall", 7, prepNeighborAlltoall},
-		{"Neighbor_alltoallv", 9, prepNeighborAlltoallv},
-		{"Neighbor_alltoallw", 9, prepNeighborAlltoallw},
+		{"Neighbor_allgather", 7, neighborPrep(6, resolveNeighborAllgather)},
+		{"Neighbor_allgatherv", 8, neighborPrep(7, resolveNeighborAllgatherv)},
+		{"Neighbor_alltoall", 7, neighborPrep(6, resolveNeighborAlltoall)},
+		{"Neighbor_alltoallv", 9, neighborPrep(8, resolveNeighborAlltoallv)},
+		{"Neighbor_alltoallw", 9, neighborPrep(8, resolveNeighborAlltoallw)},
 	}
 }
 
@@ -857,6 +857,47 @@ func (c *call) neighborhood(h uint32) (*commState, comm.Neighborhood, error) {
 		return nil, comm.Neighborhood{}, comm.Errorf(comm.ErrTopology, "the graph is not symmetric (some edge u->v has no matching v->u), so its neighbours cannot exchange with each other")
 	}
 	return cs, t.Neighbors(cs.c.Rank()), nil
+}
+
+// neighborBufs are the resolved buffers of a neighbourhood collective: one
+// block per destination and per source, and what unpacks the receive
+// blocks into guest memory afterwards (nil for nothing).
+type neighborBufs struct {
+	sends, recvs [][]byte
+	post         func() error
+}
+
+// neighborResolve resolves the buffer arguments of a neighbourhood
+// collective with neighbourhood nb.
+type neighborResolve func(c *call, nb comm.Neighborhood) (neighborBufs, error)
+
+// neighborPrep is the collPrep of a neighbourhood collective. An error in
+// the communicator or its topology is returned at once (every process of
+// the communicator sees it alike). An error in this process's buffer
+// arguments is not: its neighbours are waiting for its messages, so it
+// still takes part, sending empty messages and receiving nothing, and then
+// returns its error; a neighbour that expected data from it fails with
+// MPI_ERR_OTHER instead of waiting forever, and the communicator's
+// collectives stay in step.
+func neighborPrep(commArg int, resolve neighborResolve) collPrep {
+	return func(c *call) (collRun, error) {
+		cs, nb, err := c.neighborhood(c.u32(commArg))
+		if err != nil {
+			return collRun{}, err
+		}
+		name := c.name
+		bufs, argErr := resolve(c, nb)
+		if argErr != nil {
+			bufs = neighborBufs{sends: make([][]byte, len(nb.Dests)), recvs: make([][]byte, len(nb.Sources))}
+		}
+		return collRun{cs: cs, post: bufs.post, run: func(ctx context.Context, cm *comm.Comm) error {
+			err := collective.NeighborExchange(ctx, cm, name, nb, bufs.sends, bufs.recvs)
+			if argErr != nil && ctx.Err() == nil {
+				return argErr
+			}
+			return err
+		}}, nil
+	}
 }
 
 // noInPlace rejects MPI_IN_PLACE, which the neighbourhood collectives do
@@ -888,6 +929,15 @@ func vblocks(buf []byte, counts, displs []int) [][]byte {
 	return out
 }
 
+// sameBlock is n times the same block (the send side of the allgathers).
+func sameBlock(b []byte, n int) [][]byte {
+	out := make([][]byte, n)
+	for i := range out {
+		out[i] = b
+	}
+	return out
+}
+
 // checkCount rejects a negative element count up front (a count times a
 // degree of 0 would otherwise hide it).
 func checkCount(n int, what string) error {
@@ -897,128 +947,91 @@ func checkCount(n int, what string) error {
 	return nil
 }
 
-// neighborRun is the collRun of a neighbourhood exchange.
-func neighborRun(c *call, cs *commState, nb comm.Neighborhood, sends, recvs [][]byte, post func() error) collRun {
-	name := c.name
-	return collRun{cs: cs, post: post, run: func(ctx context.Context, cm *comm.Comm) error {
-		return collective.NeighborExchange(ctx, cm, name, nb, sends, recvs)
-	}}
-}
-
-func prepNeighborAllgather(c *call) (collRun, error) {
+func resolveNeighborAllgather(c *call, nb comm.Neighborhood) (neighborBufs, error) {
 	// (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm)
-	cs, nb, err := c.neighborhood(c.u32(6))
-	if err != nil {
-		return collRun{}, err
-	}
 	if err := noInPlace(c.u32(0), c.u32(3)); err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
 	if err := checkCount(c.int(4), "recvcount"); err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
 	send, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer")
 	if err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
 	recv, rt, err := c.buffer(c.u32(3), c.int(4)*len(nb.Sources), c.u32(5), "receive buffer")
 	if err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
-	sends := make([][]byte, len(nb.Dests))
-	for j := range sends {
-		sends[j] = send
-	}
-	return neighborRun(c, cs, nb, sends, blocks(recv, len(nb.Sources), c.int(4)*rt.Size()), unpackPost(rt, recv)), nil
+	return neighborBufs{sameBlock(send, len(nb.Dests)), blocks(recv, len(nb.Sources), c.int(4)*rt.Size()), unpackPost(rt, recv)}, nil
 }
 
-func prepNeighborAllgatherv(c *call) (collRun, error) {
+func resolveNeighborAllgatherv(c *call, nb comm.Neighborhood) (neighborBufs, error) {
 	// (sendbuf, sendcount, sendtype, recvbuf, recvcounts[], displs[], recvtype, comm)
-	cs, nb, err := c.neighborhood(c.u32(7))
-	if err != nil {
-		return collRun{}, err
-	}
 	if err := noInPlace(c.u32(0), c.u32(3)); err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
 	send, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer")
 	if err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
 	recv, counts, displs, rt, err := c.vector(c.u32(3), c.u32(4), c.u32(5), len(nb.Sources), c.u32(6), true, "receive buffer")
 	if err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
-	sends := make([][]byte, len(nb.Dests))
-	for j := range sends {
-		sends[j] = send
-	}
-	return neighborRun(c, cs, nb, sends, vblocks(recv, counts, displs), unpackPost(rt, recv)), nil
+	return neighborBufs{sameBlock(send, len(nb.Dests)), vblocks(recv, counts, displs), unpackPost(rt, recv)}, nil
 }
 
-func prepNeighborAlltoall(c *call) (collRun, error) {
+func resolveNeighborAlltoall(c *call, nb comm.Neighborhood) (neighborBufs, error) {
 	// (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm)
-	cs, nb, err := c.neighborhood(c.u32(6))
-	if err != nil {
-		return collRun{}, err
-	}
 	if err := noInPlace(c.u32(0), c.u32(3)); err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
 	if err := checkCount(c.int(1), "sendcount"); err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
 	if err := checkCount(c.int(4), "recvcount"); err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
 	send, st, err := c.buffer(c.u32(0), c.int(1)*len(nb.Dests), c.u32(2), "send buffer")
 	if err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
 	recv, rt, err := c.buffer(c.u32(3), c.int(4)*len(nb.Sources), c.u32(5), "receive buffer")
 	if err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
-	sends := blocks(send, len(nb.Dests), c.int(1)*st.Size())
-	return neighborRun(c, cs, nb, sends, blocks(recv, len(nb.Sources), c.int(4)*rt.Size()), unpackPost(rt, recv)), nil
+	return neighborBufs{blocks(send, len(nb.Dests), c.int(1)*st.Size()), blocks(recv, len(nb.Sources), c.int(4)*rt.Size()), unpackPost(rt, recv)}, nil
 }
 
-func prepNeighborAlltoallv(c *call) (collRun, error) {
+func resolveNeighborAlltoallv(c *call, nb comm.Neighborhood) (neighborBufs, error) {
 	// (sendbuf, sendcounts[], sdispls[], sendtype, recvbuf, recvcounts[], rdispls[], recvtype, comm)
-	cs, nb, err := c.neighborhood(c.u32(8))
-	if err != nil {
-		return collRun{}, err
-	}
 	if err := noInPlace(c.u32(0), c.u32(4)); err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
 	send, scounts, sdispls, _, err := c.vector(c.u32(0), c.u32(1), c.u32(2), len(nb.Dests), c.u32(3), true, "send buffer")
 	if err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
 	recv, rcounts, rdispls, rt, err := c.vector(c.u32(4), c.u32(5), c.u32(6), len(nb.Sources), c.u32(7), true, "receive buffer")
 	if err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
-	return neighborRun(c, cs, nb, vblocks(send, scounts, sdispls), vblocks(recv, rcounts, rdispls), unpackPost(rt, recv)), nil
+	return neighborBufs{vblocks(send, scounts, sdispls), vblocks(recv, rcounts, rdispls), unpackPost(rt, recv)}, nil
 }
 
-func prepNeighborAlltoallw(c *call) (collRun, error) {
+func resolveNeighborAlltoallw(c *call, nb comm.Neighborhood) (neighborBufs, error) {
 	// (sendbuf, sendcounts[], sdispls[] (bytes), sendtypes[], recvbuf, recvcounts[], rdispls[] (bytes), recvtypes[], comm)
-	cs, nb, err := c.neighborhood(c.u32(8))
-	if err != nil {
-		return collRun{}, err
-	}
 	if err := noInPlace(c.u32(0), c.u32(4)); err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
 	sends, _, err := c.wblocks(c.u32(0), c.u32(1), c.u32(2), c.u32(3), len(nb.Dests), "send buffer")
 	if err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
 	recvs, rts, err := c.wblocks(c.u32(4), c.u32(5), c.u32(6), c.u32(7), len(nb.Sources), "receive buffer")
 	if err != nil {
-		return collRun{}, err
+		return neighborBufs{}, err
 	}
 	var post func() error
 	for _, rt := range rts {
@@ -1034,5 +1047,5 @@ func prepNeighborAlltoallw(c *call) (collRun, error) {
 			break
 		}
 	}
-	return neighborRun(c, cs, nb, sends, recvs, post), nil
+	return neighborBufs{sends, recvs, post}, nil
 }

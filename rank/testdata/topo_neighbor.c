@@ -322,6 +322,27 @@ static void errors(void) {
     EXPECT(MPI_Neighbor_alltoall(a, 1, MPI_DATATYPE_NULL, b, 1, MPI_INT, torus), MPI_ERR_TYPE);
     EXPECT(MPI_Neighbor_alltoall(a, 1, MPI_INT, NULL, 1, MPI_INT, torus), MPI_ERR_BUFFER);
     EXPECT(MPI_Neighbor_allgather(a, 1, MPI_INT, b, 1, MPI_INT, MPI_COMM_NULL), MPI_ERR_COMM);
+
+    /* Only rank 0 passes a bad receive buffer: it gets MPI_ERR_BUFFER, the
+     * processes that expected data from it MPI_ERR_OTHER, the others succeed,
+     * and nobody waits forever. The same through the nonblocking form, whose
+     * error comes with MPI_Wait. The torus keeps working afterwards. */
+    int nb[4], from0 = 0;
+    MPI_Cart_shift(torus, 0, 1, &nb[0], &nb[1]);
+    MPI_Cart_shift(torus, 1, 1, &nb[2], &nb[3]);
+    for (int i = 0; i < 4; i++) from0 |= nb[i] == 0;
+    int want = rank == 0 ? MPI_ERR_BUFFER : from0 ? MPI_ERR_OTHER : MPI_SUCCESS;
+    int s[4 * N], r[4 * N];
+    pack_edges(s, 30);
+    int rc = MPI_Neighbor_alltoall(s, N, MPI_INT, rank == 0 ? NULL : r, N, MPI_INT, torus);
+    CHECK_CLASS(rc, want);
+    rc = MPI_Ineighbor_alltoall(s, N, MPI_INT, rank == 0 ? NULL : r, N, MPI_INT, torus, &req);
+    CHECK(rc == MPI_SUCCESS, "Ineighbor_alltoall with a bad buffer on rank 0 returned %d", rc);
+    rc = MPI_Wait(&req, MPI_STATUS_IGNORE);
+    CHECK_CLASS(rc, want);
+    pack_edges(s, 31);
+    CHECK(MPI_Neighbor_alltoall(s, N, MPI_INT, r, N, MPI_INT, torus) == MPI_SUCCESS && check_halo(r, 31) == 0,
+          "halo exchange after a failed one");
 }
 
 int main(int argc, char **argv) {

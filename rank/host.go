@@ -66,6 +66,7 @@ func mpiFunctions() []mpiFunc {
 	fs = append(fs, commFunctions()...)
 	fs = append(fs, groupFunctions()...)
 	fs = append(fs, icollFunctions()...)
+	fs = append(fs, topoFunctions()...)
 	// user-defined ops, attributes, info, error handlers; withHooks wraps
 	// functions above for user ops and attribute copy/delete (guestcall.go)
 	fs = append(fs, opFunctions()...)

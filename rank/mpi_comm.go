@@ -446,7 +446,12 @@ func (c *call) dup(cs *commState, localErr error) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	return c.newIntra(cs, ctx, cs.c.Group().WorldRanks())
+	h, err := c.newIntra(cs, ctx, cs.c.Group().WorldRanks())
+	if err == nil {
+		// A duplicate keeps the topology (MPI-4.1 section 8.4).
+		c.r.setTopology(h, cs.topo)
+	}
+	return h, err
 }
 
 // split is MPI_Comm_split: the processes with the same colour form a new

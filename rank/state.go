@@ -119,6 +119,9 @@ type commState struct {
 	c          *comm.Comm
 	errhandler uint32
 	name       string
+	// topo is the virtual topology (nil for none; mpi_topo.go). It never
+	// changes, so a duplicate shares it.
+	topo *comm.Topology
 }
 
 type rankKey struct{}

@@ -219,8 +219,9 @@ func winOpFunctions() []mpiFunc {
 	add := func(name string, a rmaArgs) {
 		fs = append(fs, mpiFunc{name: name, params: a.params(), fn: func(c *call) error { return c.rmaOp(a) }})
 		if a.counts != nil {
-			a.big = true
-			fs = append(fs, mpiFunc{name: name + "_c", params: a.params(), fn: func(c *call) error { return c.rmaOp(a) }})
+			big := a
+			big.big = true
+			fs = append(fs, mpiFunc{name: name + "_c", params: big.params(), fn: func(c *call) error { return c.rmaOp(big) }})
 		}
 	}
 	none := rmaArgs{origin: -1, ocount: -1, odt: -1, result: -1, rcount: -1, rdt: -1, compare: -1, op: -1, req: -1, tcount: -1, tdt: -1}

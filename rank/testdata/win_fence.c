@@ -177,5 +177,28 @@ int main(int argc, char **argv) {
     CHECK(dbase[3] == 0.5 * tri, "double sum %g want %g", dbase[3], 0.5 * tri);
     MPI_Win_free(&dwin);
 
+    /* the large-count (_c) variants */
+    int cbuf[4] = {0, 0, 0, 0};
+    MPI_Win cwin;
+    MPI_Win_create_c(cbuf, sizeof cbuf, sizeof(int), MPI_INFO_NULL, MPI_COMM_WORLD, &cwin);
+    MPI_Win_fence(0, cwin);
+    MPI_Count c1 = 1, c2 = 2;
+    int pv[2] = {rank + 1, 2 * (rank + 1)};
+    MPI_Put_c(pv, c2, MPI_INT, right, 0, c2, MPI_INT, cwin);
+    MPI_Win_fence(0, cwin);
+    CHECK(cbuf[0] == left + 1 && cbuf[1] == 2 * (left + 1), "put_c %d %d", cbuf[0], cbuf[1]);
+    int addv = 1, gv = -1, oldv = -1;
+    MPI_Accumulate_c(&addv, c1, MPI_INT, 0, 2, c1, MPI_INT, MPI_SUM, cwin);
+    MPI_Get_c(&gv, c1, MPI_INT, right, 1, c1, MPI_INT, cwin);
+    MPI_Win_fence(0, cwin);
+    if (rank == 0) CHECK(cbuf[2] == size, "accumulate_c %d want %d", cbuf[2], size);
+    CHECK(gv == 2 * (rank + 1), "get_c %d", gv);
+    MPI_Request creq;
+    MPI_Rget_accumulate_c(&addv, c1, MPI_INT, &oldv, c1, MPI_INT, rank, 3, c1, MPI_INT, MPI_SUM, cwin, &creq);
+    MPI_Wait(&creq, MPI_STATUS_IGNORE);
+    MPI_Win_fence(0, cwin);
+    CHECK(oldv == 0 && cbuf[3] == 1, "rget_accumulate_c old %d new %d", oldv, cbuf[3]);
+    MPI_Win_free(&cwin);
+
     return mtest_finish();
 }

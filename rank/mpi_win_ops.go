@@ -5,6 +5,7 @@ import (
 
 	"github.com/wasmpi/wasmpi/collective"
 	"github.com/wasmpi/wasmpi/comm"
+	"github.com/wasmpi/wasmpi/rank/abi"
 	"github.com/wasmpi/wasmpi/rma"
 )
 
@@ -123,6 +124,11 @@ func (c *call) rmaOp(a rmaArgs) error {
 
 func (c *call) moveData(ws *winState, a rmaArgs, t int, op collective.Op) error {
 	tgt := rma.Target{Rank: t, Disp: int64(c.int(a.tdisp))}
+	if ws.flavor == abi.WinFlavorDynamic {
+		// An absolute address: the upper half of a 4 GiB memory is a
+		// negative MPI_Aint.
+		tgt.Disp = int64(c.u32(a.tdisp))
+	}
 	if a.tcount >= 0 {
 		tgt.Count = c.count(a.tcount, a.big)
 		if tgt.Count < 0 {

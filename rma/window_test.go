@@ -267,3 +267,52 @@ func TestRegistryJoin(t *testing.T) {
 		}
 	}
 }
+
+// TestAccumulateStrided combines a strided origin into a strided target
+// and fetches the old values into a strided result.
+func TestAccumulateStrided(t *testing.T) {
+	w, mems := newTestWindow(1, 32, 4)
+	every2, err := comm.Vector(4, 1, 2, comm.BasicTypeMap(comm.TypeInt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 8; i++ {
+		binary.LittleEndian.PutUint32(mems[0][4*i:], uint32(i))
+	}
+	in := make([]byte, 32)
+	for i := 0; i < 8; i++ {
+		binary.LittleEndian.PutUint32(in[4*i:], uint32(100*i))
+	}
+	res := make([]byte, 32)
+	rl := Layout{Mem: res, Origin: 4, Type: every2, Count: 1}
+	// target: ints 1, 3, 5, 7; origin: ints 0, 2, 4, 6; result: ints 1, 3, 5, 7
+	if err := w.Accumulate(Target{Rank: 0, Disp: 1, Type: every2, Count: 1}, Layout{Mem: in, Type: every2, Count: 1}, comm.TypeInt, collective.OpSum, &rl); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 8; i++ {
+		want := int32(i)
+		if i%2 == 1 {
+			want += int32(100 * (i - 1))
+		}
+		if got := i32(mems[0], i); got != want {
+			t.Errorf("target int %d = %d, want %d", i, got, want)
+		}
+		wantRes := int32(0)
+		if i%2 == 1 {
+			wantRes = int32(i)
+		}
+		if got := i32(res, i); got != wantRes {
+			t.Errorf("result int %d = %d, want %d", i, got, wantRes)
+		}
+	}
+	// MPI_NO_OP only fetches; a mixed accumulate is refused
+	if err := w.Accumulate(Target{Rank: 0, Disp: 1, Type: every2, Count: 1}, Layout{Type: every2}, comm.TypeInt, collective.OpNoOp, &rl); err != nil {
+		t.Fatal(err)
+	}
+	if got := i32(res, 3); got != 3+200 {
+		t.Errorf("no-op fetch %d, want 203", got)
+	}
+	if err := w.Accumulate(Target{Rank: 0, Type: comm.BasicTypeMap(comm.TypeFloat), Count: 1}, Layout{Mem: in, Type: comm.BasicTypeMap(comm.TypeInt), Count: 1}, comm.TypeInt, collective.OpSum, nil); comm.ClassOf(err) != comm.ErrType {
+		t.Errorf("int into float: %v, want ErrType", err)
+	}
+}

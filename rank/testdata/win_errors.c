@@ -86,6 +86,23 @@ int main(int argc, char **argv) {
     MPI_Win_fence(0, swin);
     CHECK(back == 41 && shared[2] == 42, "shared window: got %d, stored %d", back, shared[2]);
     MPI_Win_free(&swin);
+    /* the _c twins of the allocation calls */
+    double *dsh = NULL, *dq = NULL;
+    MPI_Aint qdu_c = -1;
+    rc = MPI_Win_allocate_shared_c(2 * sizeof(double), sizeof(double), MPI_INFO_NULL, MPI_COMM_SELF, &dsh, &swin);
+    CHECK(rc == MPI_SUCCESS && dsh != NULL, "allocate_shared_c %d", rc);
+    MPI_Win_shared_query_c(swin, 0, &qsize, &qdu_c, &dq);
+    CHECK(dq == dsh && qsize == 2 * sizeof(double) && qdu_c == sizeof(double), "shared_query_c %p %ld %ld", (void *)dq, (long)qsize, (long)qdu_c);
+    MPI_Win_free(&swin);
+    int *ab = NULL;
+    rc = MPI_Win_allocate_c(3 * sizeof(int), sizeof(int), MPI_INFO_NULL, MPI_COMM_WORLD, &ab, &swin);
+    CHECK(rc == MPI_SUCCESS && ab != NULL, "allocate_c %d", rc);
+    MPI_Win_fence(0, swin);
+    int seven = 7;
+    MPI_Put(&seven, 1, MPI_INT, (rank + 1) % size, 2, 1, MPI_INT, swin);
+    MPI_Win_fence(0, swin);
+    CHECK(ab[2] == 7, "allocate_c window got %d", ab[2]);
+    MPI_Win_free(&swin);
 
     MPI_Win_create(buf, sizeof buf, sizeof(int), MPI_INFO_NULL, MPI_COMM_WORLD, &win);
     MPI_Errhandler geh0;
@@ -225,6 +242,11 @@ int main(int argc, char **argv) {
     int *got = NULL;
     MPI_Win_get_attr(win, key, &got, &flag);
     CHECK(flag && got == &val10 && deletes == 1, "attr flag %d deletes %d", flag, deletes);
+    MPI_Win_delete_attr(win, key);
+    MPI_Win_get_attr(win, key, &got, &flag);
+    CHECK(!flag && deletes == 11, "after delete_attr: flag %d deletes %d", flag, deletes);
+    static int val100 = 100;
+    MPI_Win_set_attr(win, key, &val100);
     rc = MPI_Win_set_attr(win, MPI_WIN_SIZE, &val1);
     CHECK_CLASS(rc, MPI_ERR_KEYVAL);
     MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, MPI_COMM_NULL_DELETE_FN, &ckey, NULL);
@@ -251,6 +273,6 @@ int main(int argc, char **argv) {
     MPI_Win_free(&selfwin);
 
     MPI_Win_free(&win);
-    CHECK(deletes == 11, "delete callback total %d, want 11", deletes);
+    CHECK(deletes == 111, "delete callback total %d, want 111", deletes);
     return mtest_finish();
 }

@@ -198,6 +198,19 @@ int main(int argc, char **argv) {
     MPI_Wait(&creq, MPI_STATUS_IGNORE);
     MPI_Win_fence(0, cwin);
     CHECK(oldv == 0 && cbuf[3] == 1, "rget_accumulate_c old %d new %d", oldv, cbuf[3]);
+    MPI_Request creqs[3];
+    int rv = 50 + rank, rg = -1, rmax = 70 + rank, ga = -1;
+    MPI_Rput_c(&rv, c1, MPI_INT, right, 0, c1, MPI_INT, cwin, &creqs[0]);
+    MPI_Raccumulate_c(&rmax, c1, MPI_INT, right, 1, c1, MPI_INT, MPI_MAX, cwin, &creqs[1]);
+    MPI_Waitall(2, creqs, MPI_STATUSES_IGNORE);
+    MPI_Win_fence(0, cwin);
+    MPI_Rget_c(&rg, c1, MPI_INT, right, 0, c1, MPI_INT, cwin, &creqs[2]);
+    MPI_Get_accumulate_c(&addv, c1, MPI_INT, &ga, c1, MPI_INT, right, 1, c1, MPI_INT, MPI_SUM, cwin);
+    MPI_Wait(&creqs[2], MPI_STATUS_IGNORE);
+    MPI_Win_fence(0, cwin);
+    CHECK(cbuf[0] == 50 + left, "rput_c %d", cbuf[0]);
+    CHECK(rg == 50 + rank, "rget_c %d", rg);
+    CHECK(ga == 70 + rank && cbuf[1] == 70 + left + 1, "get_accumulate_c got %d, raccumulate_c max then +1: %d", ga, cbuf[1]);
     MPI_Win_free(&cwin);
 
     return mtest_finish();

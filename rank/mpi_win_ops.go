@@ -105,9 +105,15 @@ func (c *call) rmaOp(a rmaArgs) error {
 	if !skip {
 		ws.mu.Lock()
 		ok := ws.ep.canAccess(t)
+		_, locked := ws.ep.locks[t]
+		passive := locked || ws.ep.lockAll
 		ws.mu.Unlock()
 		if !ok {
 			return syncErrorf("%s to rank %d outside an access epoch (start one with MPI_Win_fence, MPI_Win_lock, MPI_Win_lock_all or MPI_Win_start)", c.name, t)
+		}
+		if a.req >= 0 && !passive {
+			// MPI-4.1 §12.3.5.
+			return syncErrorf("%s to rank %d outside a passive-target epoch: request-based RMA operations need MPI_Win_lock or MPI_Win_lock_all", c.name, t)
 		}
 		if err := c.moveData(ws, a, t, op); err != nil {
 			return rmaError(err)

@@ -212,13 +212,19 @@ int main(int argc, char **argv) {
     CHECK_CLASS(rc, MPI_ERR_TYPE);
     rc = MPI_Fetch_and_op(&v, &r, MPI_INT, 0, 4, MPI_SUM, win);
     CHECK_CLASS(rc, MPI_ERR_RMA_RANGE);
+    /* request-based calls need a passive-target epoch */
     MPI_Request req = MPI_REQUEST_NULL;
+    rc = MPI_Rget(&r, 1, MPI_INT, 0, 0, 1, MPI_INT, win, &req);
+    CHECK_CLASS(rc, MPI_ERR_RMA_SYNC);
+    CHECK(req == MPI_REQUEST_NULL, "failed Rget gave a request");
+    MPI_Win_fence(MPI_MODE_NOSUCCEED, win);
+    MPI_Win_lock_all(0, win);
     rc = MPI_Rput(&v, 1, MPI_INT, 0, 9, 1, MPI_INT, win, &req);
     CHECK_CLASS(rc, MPI_ERR_RMA_RANGE);
     CHECK(req == MPI_REQUEST_NULL, "failed Rput gave a request");
-    MPI_Win_fence(0, win);
+    MPI_Win_unlock_all(win);
+    MPI_Barrier(MPI_COMM_WORLD);
     CHECK(buf[0] == 0 && buf[1] == 0 && buf[2] == 0 && buf[3] == 0, "failed calls wrote %d %d %d %d", buf[0], buf[1], buf[2], buf[3]);
-    MPI_Win_fence(MPI_MODE_NOSUCCEED, win);
 
     /* a user error handler on the window */
     MPI_Errhandler eh;

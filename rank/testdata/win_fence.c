@@ -133,12 +133,17 @@ int main(int argc, char **argv) {
         CHECK(buf[i] == want, "vector accumulate buf[%d]=%d want %d", i, buf[i], want);
     }
 
-    /* Get_accumulate and the request-based calls */
-    MPI_Win_fence(0, win);
+    /* Get_accumulate and the request-based calls (which need a
+     * passive-target epoch) */
+    MPI_Win_fence(MPI_MODE_NOSUCCEED, win);
+    MPI_Barrier(MPI_COMM_WORLD);
     int old[2] = {-5, -5}, two[2] = {7, 8};
     MPI_Request reqs[4];
+    MPI_Win_lock_all(0, win);
     MPI_Rget_accumulate(two, 2, MPI_INT, old, 2, MPI_INT, right, 0, 2, MPI_INT, MPI_SUM, win, &reqs[0]);
     MPI_Waitall(1, reqs, MPI_STATUSES_IGNORE);
+    MPI_Win_unlock_all(win);
+    MPI_Barrier(MPI_COMM_WORLD);
     MPI_Win_fence(0, win);
     CHECK(old[0] == right * 1000 && old[1] == right * 1000 + 1 + 1, "get_accumulate old %d %d", old[0], old[1]);
     CHECK(buf[0] == rank * 1000 + 7 && buf[1] == rank * 1000 + 2 + 8, "get_accumulate new %d %d", buf[0], buf[1]);
@@ -147,13 +152,18 @@ int main(int argc, char **argv) {
     MPI_Win_fence(0, win);
     CHECK(fetched == right * 1000 + 7, "no_op fetched %d", fetched);
     int v9 = 9, r1 = -1, ten = 10;
+    MPI_Win_fence(MPI_MODE_NOSUCCEED, win);
+    MPI_Win_lock(MPI_LOCK_EXCLUSIVE, right, 0, win);
     MPI_Rput(&v9, 1, MPI_INT, right, 5, 1, MPI_INT, win, &reqs[0]);
     MPI_Raccumulate(&ten, 1, MPI_INT, right, 6, 1, MPI_INT, MPI_REPLACE, win, &reqs[1]);
     MPI_Waitall(2, reqs, MPI_STATUSES_IGNORE);
-    MPI_Win_fence(0, win);
+    MPI_Win_unlock(right, win);
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_Win_lock(MPI_LOCK_SHARED, left, 0, win);
     MPI_Rget(&r1, 1, MPI_INT, left, 6, 1, MPI_INT, win, &reqs[0]);
     MPI_Wait(&reqs[0], MPI_STATUS_IGNORE);
-    MPI_Win_fence(MPI_MODE_NOSUCCEED, win);
+    MPI_Win_unlock(left, win);
+    MPI_Barrier(MPI_COMM_WORLD);
     CHECK(buf[5] == 9 && buf[6] == 10 && r1 == 10, "rput %d raccumulate %d rget %d", buf[5], buf[6], r1);
     MPI_Type_free(&every2);
     MPI_Type_free(&pair);
@@ -193,21 +203,28 @@ int main(int argc, char **argv) {
     MPI_Win_fence(0, cwin);
     if (rank == 0) CHECK(cbuf[2] == size, "accumulate_c %d want %d", cbuf[2], size);
     CHECK(gv == 2 * (rank + 1), "get_c %d", gv);
+    MPI_Win_fence(MPI_MODE_NOSUCCEED, cwin);
     MPI_Request creq;
+    MPI_Win_lock_all(0, cwin);
     MPI_Rget_accumulate_c(&addv, c1, MPI_INT, &oldv, c1, MPI_INT, rank, 3, c1, MPI_INT, MPI_SUM, cwin, &creq);
     MPI_Wait(&creq, MPI_STATUS_IGNORE);
-    MPI_Win_fence(0, cwin);
+    MPI_Win_unlock_all(cwin);
+    MPI_Barrier(MPI_COMM_WORLD);
     CHECK(oldv == 0 && cbuf[3] == 1, "rget_accumulate_c old %d new %d", oldv, cbuf[3]);
     MPI_Request creqs[3];
     int rv = 50 + rank, rg = -1, rmax = 70 + rank, ga = -1;
+    MPI_Win_lock_all(0, cwin);
     MPI_Rput_c(&rv, c1, MPI_INT, right, 0, c1, MPI_INT, cwin, &creqs[0]);
     MPI_Raccumulate_c(&rmax, c1, MPI_INT, right, 1, c1, MPI_INT, MPI_MAX, cwin, &creqs[1]);
     MPI_Waitall(2, creqs, MPI_STATUSES_IGNORE);
-    MPI_Win_fence(0, cwin);
+    MPI_Win_unlock_all(cwin);
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_Win_lock_all(0, cwin);
     MPI_Rget_c(&rg, c1, MPI_INT, right, 0, c1, MPI_INT, cwin, &creqs[2]);
     MPI_Get_accumulate_c(&addv, c1, MPI_INT, &ga, c1, MPI_INT, right, 1, c1, MPI_INT, MPI_SUM, cwin);
     MPI_Wait(&creqs[2], MPI_STATUS_IGNORE);
-    MPI_Win_fence(0, cwin);
+    MPI_Win_unlock_all(cwin);
+    MPI_Barrier(MPI_COMM_WORLD);
     CHECK(cbuf[0] == 50 + left, "rput_c %d", cbuf[0]);
     CHECK(rg == 50 + rank, "rget_c %d", rg);
     CHECK(ga == 70 + rank && cbuf[1] == 70 + left + 1, "get_accumulate_c got %d, raccumulate_c max then +1: %d", ga, cbuf[1]);

@@ -364,6 +364,9 @@ func (w *Window) Detach(rank int, base uint64) error {
 // locate turns a target access into the layout of its data in the target's
 // memory, checking that it lies inside the window.
 func (w *Window) locate(t Target) (Layout, error) {
+	if t.Type == nil {
+		return Layout{}, comm.Errorf(comm.ErrType, "no target datatype")
+	}
 	if err := w.checkRank("target", t.Rank); err != nil {
 		return Layout{}, err
 	}
@@ -417,16 +420,91 @@ func checkFits(what string, from, to Layout) error {
 	if from.Bytes() > to.Bytes() {
 		return comm.Errorf(comm.ErrTruncate, "%s: %d bytes of data do not fit into the %d bytes the other side describes", what, from.Bytes(), to.Bytes())
 	}
-	fe, fok := from.Type.Elem()
-	te, tok := to.Type.Elem()
-	if fok && tok && fe != te && from.Bytes() > 0 {
-		return comm.Errorf(comm.ErrType, "%s: the origin and target datatypes hold different basic types (%v and %v)", what, fe, te)
+	if a, b, ok := signaturesMatch(from, to, from.Bytes()); !ok {
+		return comm.Errorf(comm.ErrType, "%s: the origin and target type signatures differ (%v against %v)", what, a, b)
+	}
+	return nil
+}
+
+// signaturesMatch compares the type signatures of the first n data bytes
+// of two layouts; a and b are the first basic types that differ. MPI_BYTE
+// and MPI_PACKED match any type, as untyped bytes.
+func signaturesMatch(x, y Layout, n int64) (a, b comm.Datatype, ok bool) {
+	if xe, xok := x.Type.Elem(); xok {
+		if ye, yok := y.Type.Elem(); yok {
+			// The common case: one basic type on each side.
+			return xe, ye, xe == ye || untyped(xe) || untyped(ye)
+		}
+	}
+	wx, wy := sigWalker{l: x}, sigWalker{l: y}
+	for n > 0 {
+		tx, nx := wx.peek()
+		ty, ny := wy.peek()
+		if nx == 0 || ny == 0 {
+			return tx, ty, false
+		}
+		if tx != ty && !untyped(tx) && !untyped(ty) {
+			return tx, ty, false
+		}
+		k := min(nx, ny, n)
+		wx.advance(k)
+		wy.advance(k)
+		n -= k
+	}
+	return 0, 0, true
+}
+
+func untyped(t comm.Datatype) bool { return t == comm.TypeByte || t == comm.TypePacked }
+
+// sigWalker walks the basic types of a layout's data, byte by byte count.
+type sigWalker struct {
+	l    Layout
+	elem int64 // element of the layout
+	run  int   // run of the element's signature
+	off  int64 // bytes of the run already walked
+}
+
+// peek returns the basic type at the walker and the bytes of it left in
+// the current run (0 at the end).
+func (w *sigWalker) peek() (comm.Datatype, int64) {
+	runs := w.l.Type.Signature()
+	for w.elem < w.l.Count && len(runs) > 0 {
+		r := runs[w.run]
+		if left := r.Count*int64(r.T.Size()) - w.off; left > 0 {
+			return r.T, left
+		}
+		w.off = 0
+		if w.run++; w.run == len(runs) {
+			w.run = 0
+			w.elem++
+		}
+	}
+	return 0, 0
+}
+
+func (w *sigWalker) advance(k int64) { w.off += k }
+
+// flattened makes sure the layouts' type maps are flattened.
+func flattened(ls ...*Layout) error {
+	for _, l := range ls {
+		if l == nil {
+			continue
+		}
+		if l.Type == nil {
+			return comm.Errorf(comm.ErrType, "a buffer without a datatype")
+		}
+		if err := l.Type.Flatten(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
 // Put implements Engine.
 func (w *Window) Put(t Target, origin Layout) error {
+	if err := flattened(&origin); err != nil {
+		return err
+	}
 	dst, err := w.locate(t)
 	if err != nil {
 		return err
@@ -440,6 +518,9 @@ func (w *Window) Put(t Target, origin Layout) error {
 
 // Get implements Engine.
 func (w *Window) Get(t Target, origin Layout) error {
+	if err := flattened(&origin); err != nil {
+		return err
+	}
 	src, err := w.locate(t)
 	if err != nil {
 		return err
@@ -453,6 +534,9 @@ func (w *Window) Get(t Target, origin Layout) error {
 
 // Accumulate implements Engine.
 func (w *Window) Accumulate(t Target, origin Layout, elem comm.Datatype, op collective.Op, result *Layout) error {
+	if err := flattened(&origin, result); err != nil {
+		return err
+	}
 	dst, err := w.locate(t)
 	if err != nil {
 		return err

@@ -316,3 +316,34 @@ func TestAccumulateStrided(t *testing.T) {
 		t.Errorf("int into float: %v, want ErrType", err)
 	}
 }
+
+// TestSignatures: mixed type signatures must match basic type by basic
+// type; MPI_BYTE matches anything.
+func TestSignatures(t *testing.T) {
+	w, mems := newTestWindow(1, 64, 1)
+	i, d := comm.BasicTypeMap(comm.TypeInt), comm.BasicTypeMap(comm.TypeDouble)
+	intDouble, err := comm.Struct([]int64{1, 1}, []int64{0, 8}, []*comm.TypeMap{i, d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doubleInt, err := comm.Struct([]int64{1, 1}, []int64{0, 8}, []*comm.TypeMap{d, i})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := make([]byte, 16)
+	binary.LittleEndian.PutUint32(src, 5)
+	binary.LittleEndian.PutUint64(src[8:], 0x4000000000000000) // 2.0
+	if err := w.Put(Target{Rank: 0, Disp: 16, Type: intDouble, Count: 1}, Layout{Mem: src, Type: intDouble, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if i32(mems[0], 4) != 5 || binary.LittleEndian.Uint64(mems[0][24:]) != 0x4000000000000000 {
+		t.Errorf("struct put: %v", mems[0][16:32])
+	}
+	if err := w.Put(Target{Rank: 0, Type: doubleInt, Count: 1}, Layout{Mem: src, Type: intDouble, Count: 1}); comm.ClassOf(err) != comm.ErrType {
+		t.Errorf("int+double into double+int: %v, want ErrType", err)
+	}
+	bytes12 := Layout{Mem: src, Type: comm.BasicTypeMap(comm.TypeByte), Count: 12}
+	if err := w.Put(Target{Rank: 0, Disp: 32, Type: intDouble, Count: 1}, bytes12); err != nil {
+		t.Errorf("bytes into a struct: %v", err)
+	}
+}

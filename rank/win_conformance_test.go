@@ -57,3 +57,17 @@ func TestWinFatal(t *testing.T) {
 		t.Errorf("stdout:\n%s", out.Stdout)
 	}
 }
+
+// TestWinStuckStops: ranks blocked in MPI_Win_start and MPI_Win_lock return
+// when another rank aborts the job.
+func TestWinStuckStops(t *testing.T) {
+	t.Parallel()
+	out := runJob(t, module(t, "win_errors.c"), 3, "stuck")
+	res := out.Result
+	if res.ExitCode != 3 || res.Failure == nil || res.Failure.Rank != 1 {
+		t.Fatalf("exit %d failure %+v, want exit 3 from rank 1\nstdout:\n%s", res.ExitCode, res.Failure, out.Stdout)
+	}
+	if strings.Contains(out.Stdout, "FAIL") {
+		t.Errorf("stdout:\n%s", out.Stdout)
+	}
+}

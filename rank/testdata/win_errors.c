@@ -5,7 +5,10 @@
  * shared-memory window on MPI_COMM_SELF (refused over several ranks).
  *
  * With an argument "fatal" the program makes one out-of-range MPI_Put
- * under the default handler, which must end the job. */
+ * under the default handler, which must end the job. With "stuck" (3
+ * ranks), rank 0 waits in MPI_Win_start for a post that never comes and
+ * rank 2 for a lock rank 1 holds, while rank 1 calls MPI_Abort: the job
+ * must end. */
 #include "mtest.h"
 
 static int hcalls, hcode;
@@ -49,6 +52,28 @@ int main(int argc, char **argv) {
         printf("FAIL rank %d: the out-of-range put returned\n", rank);
         MPI_Win_free(&w);
         return mtest_finish();
+    }
+
+    if (argc > 1 && strcmp(argv[1], "stuck") == 0) {
+        MPI_Win w;
+        MPI_Win_create(buf, sizeof buf, sizeof(int), MPI_INFO_NULL, MPI_COMM_WORLD, &w);
+        if (rank == 1) {
+            MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, w);
+            MPI_Barrier(MPI_COMM_WORLD);
+            MPI_Abort(MPI_COMM_WORLD, 3);
+        } else if (rank == 0) {
+            MPI_Group world, g1;
+            int one = 1;
+            MPI_Comm_group(MPI_COMM_WORLD, &world);
+            MPI_Group_incl(world, 1, &one, &g1);
+            MPI_Barrier(MPI_COMM_WORLD);
+            MPI_Win_start(g1, 0, w);
+        } else {
+            MPI_Barrier(MPI_COMM_WORLD);
+            MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, w);
+        }
+        printf("FAIL rank %d: returned from a wait that cannot end\n", rank);
+        return 1;
     }
 
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);

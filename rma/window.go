@@ -3,6 +3,7 @@ package rma
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
 	"sync"
 
@@ -317,8 +318,13 @@ func (w *Window) Wait(ctx context.Context, target int, origins []int) error {
 // Test implements Engine.
 func (w *Window) Test(target int, origins []int) bool {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.allCompleted(target, origins)
+	done := w.allCompleted(target, origins)
+	w.mu.Unlock()
+	if !done {
+		// Test is polled: let the origins run.
+		runtime.Gosched()
+	}
+	return done
 }
 
 // Attach implements Engine.
@@ -613,11 +619,17 @@ func (w *Window) CompareAndSwap(t Target, elem comm.Datatype, origin, compare, r
 	}
 	cell := dst.Mem[dst.Origin : dst.Origin+size]
 	w.accMu[t.Rank].Lock()
-	defer w.accMu[t.Rank].Unlock()
 	same := string(cell) == string(compare)
 	copy(result, cell)
 	if same {
 		copy(cell, origin)
+	}
+	w.accMu[t.Rank].Unlock()
+	if !same {
+		// A failed compare-and-swap is usually one turn of a spin lock:
+		// let the rank holding it run (ranks may outnumber cores, and
+		// wasm code is not preempted).
+		runtime.Gosched()
 	}
 	return nil
 }

@@ -187,6 +187,27 @@ int main(int argc, char **argv) {
     CHECK(dbase[3] == 0.5 * tri, "double sum %g want %g", dbase[3], 0.5 * tri);
     MPI_Win_free(&dwin);
 
+    /* MPI_MAXLOC on pair types (MPI_DOUBLE_INT has padding) */
+    struct { double v; int i; } dloc[2], mydl[2];
+    MPI_Win lwin;
+    MPI_Win_create(dloc, sizeof dloc, sizeof dloc[0], MPI_INFO_NULL, MPI_COMM_WORLD, &lwin);
+    dloc[0].v = dloc[1].v = -1.0;
+    dloc[0].i = dloc[1].i = -1;
+    MPI_Win_fence(0, lwin);
+    mydl[0].v = (double)(rank % 3);
+    mydl[0].i = rank;
+    mydl[1].v = -(double)rank;
+    mydl[1].i = rank;
+    MPI_Accumulate(mydl, 2, MPI_DOUBLE_INT, 0, 0, 2, MPI_DOUBLE_INT, MPI_MAXLOC, lwin);
+    MPI_Win_fence(0, lwin);
+    if (rank == 0) {
+        double best = size >= 3 ? 2.0 : (double)(size - 1);
+        int at = size >= 3 ? 2 : size - 1;
+        CHECK(dloc[0].v == best && dloc[0].i == at, "maxloc %g at %d, want %g at %d", dloc[0].v, dloc[0].i, best, at);
+        CHECK(dloc[1].v == 0.0 && dloc[1].i == 0, "maxloc of -rank: %g at %d", dloc[1].v, dloc[1].i);
+    }
+    MPI_Win_free(&lwin);
+
     /* the large-count (_c) variants */
     int cbuf[4] = {0, 0, 0, 0};
     MPI_Win cwin;

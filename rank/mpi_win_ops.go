@@ -41,8 +41,8 @@ func (a rmaArgs) params() []api.ValueType {
 	return p
 }
 
-// count reads a count argument (MPI_Count in the large-count variants).
-func (c *call) count(i int, big bool) int64 {
+// countArg reads a count argument (MPI_Count in the large-count variants).
+func (c *call) countArg(i int, big bool) int64 {
 	if big {
 		return c.i64(i)
 	}
@@ -136,7 +136,7 @@ func (c *call) moveData(ws *winState, a rmaArgs, t int, op collective.Op) error 
 		tgt.Disp = int64(c.u32(a.tdisp))
 	}
 	if a.tcount >= 0 {
-		tgt.Count = c.count(a.tcount, a.big)
+		tgt.Count = c.countArg(a.tcount, a.big)
 		if tgt.Count < 0 {
 			return comm.Errorf(comm.ErrCount, "negative target count %d", tgt.Count)
 		}
@@ -160,7 +160,7 @@ func (c *call) moveData(ws *winState, a rmaArgs, t int, op collective.Op) error 
 		if a.tcount < 0 {
 			return 1
 		}
-		return c.count(i, a.big)
+		return c.countArg(i, a.big)
 	}
 	if a.compare >= 0 {
 		return c.compareAndSwap(ws, a, tgt)

@@ -73,6 +73,7 @@ func mpiFunctions() []mpiFunc {
 	fs = append(fs, attrFunctions()...)
 	fs = append(fs, infoFunctions()...)
 	fs = append(fs, errhFunctions()...)
+	fs = append(fs, winFunctions()...) // one-sided communication (mpi_win.go)
 	return withHooks(fs)
 }
 

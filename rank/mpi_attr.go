@@ -5,8 +5,8 @@ import (
 	"github.com/wasmpi/wasmpi/rank/abi"
 )
 
-// Attribute caching on communicators and datatypes (windows do not exist
-// yet, so the MPI_Win_ keyval functions are not provided).
+// Attribute caching on communicators, datatypes and windows (the window
+// functions are in mpi_win.go).
 //
 // A keyval records the copy and delete callbacks (guest table indices, or
 // the special values abi.NullCopyFn, abi.DupFn, abi.NullDeleteFn) and the
@@ -30,8 +30,11 @@ const (
 )
 
 func (k attrKind) String() string {
-	if k == attrType {
+	switch k {
+	case attrType:
 		return "datatype"
+	case attrWin:
+		return "window"
 	}
 	return "communicator"
 }

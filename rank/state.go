@@ -12,6 +12,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmpi/wasmpi/comm"
+	"github.com/wasmpi/wasmpi/rma"
 )
 
 // jobState is what the ranks of one run share.
@@ -22,6 +23,9 @@ type jobState struct {
 
 	mu    sync.Mutex
 	first *Failure
+
+	// windows is where the ranks meet to create RMA windows (mpi_win.go).
+	windows rma.Registry
 }
 
 // fail records the first failure and stops the world so that every blocked
@@ -111,6 +115,9 @@ type rankState struct {
 	// and classes, guest callbacks and host-owned guest memory
 	// (guestcall.go, mpi_op.go, mpi_attr.go, mpi_info.go, mpi_errh.go)
 	ext extState
+
+	// RMA windows (mpi_win.go); the table has its own lock
+	wins winTable
 }
 
 // commState is a communicator handle of one rank.

@@ -1,16 +1,15 @@
 /* err_unsupported.c: a program that uses an MPI function the runtime does
- * not provide (one-sided communication). It must be refused before any rank
- * starts, so nothing below ever prints. */
+ * not provide (connecting to another job through a port). It must be
+ * refused before any rank starts, so nothing below ever prints. */
 #include <mpi.h>
 #include <stdio.h>
 
 int main(int argc, char **argv) {
     printf("err_unsupported started\n");
     MPI_Init(&argc, &argv);
-    static int base[16];
-    MPI_Win win;
-    MPI_Win_create(base, sizeof base, sizeof base[0], MPI_INFO_NULL, MPI_COMM_WORLD, &win);
-    MPI_Win_free(&win);
+    char port[MPI_MAX_PORT_NAME];
+    MPI_Open_port(MPI_INFO_NULL, port);
+    MPI_Close_port(port);
     MPI_Finalize();
     return 0;
 }

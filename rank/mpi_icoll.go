@@ -62,7 +62,7 @@ func (c *call) launchColl(cr collRun) (*comm.Request, func()) {
 // icollFunc is the nonblocking form of a collective whose blocking form
 // takes nargs arguments; the request pointer follows them.
 func icollFunc(name string, nargs int, prep collPrep) mpiFunc {
-	return mpiFunc{name: name, params: params(nargs + 1), fn: func(c *call) error {
+	return mpiFunc{name: name, params: params(nargs + 1), countAware: true, fn: func(c *call) error {
 		if _, err := c.out(c.u32(nargs), 4, "request"); err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func icollFunc(name string, nargs int, prep collPrep) mpiFunc {
 // pcollFunc is the persistent form (MPI_<Name>_init): the arguments of the
 // blocking form, then an info object (not used) and the request pointer.
 func pcollFunc(name string, nargs int, prep collPrep) mpiFunc {
-	return mpiFunc{name: name, params: params(nargs + 2), fn: func(c *call) error {
+	return mpiFunc{name: name, params: params(nargs + 2), countAware: true, fn: func(c *call) error {
 		if _, err := c.out(c.u32(nargs+1), 4, "request"); err != nil {
 			return err
 		}
@@ -248,7 +248,7 @@ func prepReduceScatter(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
-	counts, err := c.ints(c.u32(2), cs.c.Size(), "recvcounts")
+	counts, err := c.countInts(2, cs.c.Size(), "recvcounts")
 	if err != nil {
 		return collRun{}, err
 	}
@@ -339,7 +339,7 @@ func prepGatherv(c *call) (collRun, error) {
 	var counts, displs []int
 	var rt typedBuf
 	if isRoot {
-		if recv, counts, displs, rt, err = c.vector(c.u32(3), c.u32(4), c.u32(5), cs.c.Size(), c.u32(6), inPlace(c.u32(0)), "receive buffer"); err != nil {
+		if recv, counts, displs, rt, err = c.vector(c.u32(3), 4, 5, cs.c.Size(), c.u32(6), inPlace(c.u32(0)), "receive buffer"); err != nil {
 			return collRun{}, err
 		}
 	}
@@ -408,7 +408,7 @@ func prepScatterv(c *call) (collRun, error) {
 	var counts, displs []int
 	var rt typedBuf
 	if isRoot {
-		if send, counts, displs, _, err = c.vector(c.u32(0), c.u32(1), c.u32(2), cs.c.Size(), c.u32(3), true, "send buffer"); err != nil {
+		if send, counts, displs, _, err = c.vector(c.u32(0), 1, 2, cs.c.Size(), c.u32(3), true, "send buffer"); err != nil {
 			return collRun{}, err
 		}
 	}
@@ -452,7 +452,7 @@ func prepAllgatherv(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
-	recv, counts, displs, rt, err := c.vector(c.u32(3), c.u32(4), c.u32(5), cs.c.Size(), c.u32(6), inPlace(c.u32(0)), "receive buffer")
+	recv, counts, displs, rt, err := c.vector(c.u32(3), 4, 5, cs.c.Size(), c.u32(6), inPlace(c.u32(0)), "receive buffer")
 	if err != nil {
 		return collRun{}, err
 	}
@@ -496,14 +496,14 @@ func prepAlltoallv(c *call) (collRun, error) {
 		return collRun{}, err
 	}
 	n := cs.c.Size()
-	recv, rcounts, rdispls, rt, err := c.vector(c.u32(4), c.u32(5), c.u32(6), n, c.u32(7), inPlace(c.u32(0)), "receive buffer")
+	recv, rcounts, rdispls, rt, err := c.vector(c.u32(4), 5, 6, n, c.u32(7), inPlace(c.u32(0)), "receive buffer")
 	if err != nil {
 		return collRun{}, err
 	}
 	var send []byte
 	var scounts, sdispls []int
 	if !inPlace(c.u32(0)) {
-		if send, scounts, sdispls, _, err = c.vector(c.u32(0), c.u32(1), c.u32(2), n, c.u32(3), true, "send buffer"); err != nil {
+		if send, scounts, sdispls, _, err = c.vector(c.u32(0), 1, 2, n, c.u32(3), true, "send buffer"); err != nil {
 			return collRun{}, err
 		}
 	}
@@ -519,13 +519,13 @@ func prepAlltoallw(c *call) (collRun, error) {
 		return collRun{}, err
 	}
 	n := cs.c.Size()
-	recv, rts, err := c.wblocks(c.u32(4), c.u32(5), c.u32(6), c.u32(7), n, "receive buffer")
+	recv, rts, err := c.wblocks(c.u32(4), 5, 6, 7, n, "receive buffer")
 	if err != nil {
 		return collRun{}, err
 	}
 	var send [][]byte
 	if !inPlace(c.u32(0)) {
-		if send, _, err = c.wblocks(c.u32(0), c.u32(1), c.u32(2), c.u32(3), n, "send buffer"); err != nil {
+		if send, _, err = c.wblocks(c.u32(0), 1, 2, 3, n, "send buffer"); err != nil {
 			return collRun{}, err
 		}
 	}

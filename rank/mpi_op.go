@@ -558,7 +558,7 @@ func (c *call) userReduceScatter(block bool) error {
 		for i := range counts {
 			counts[i] = k
 		}
-	} else if counts, err = c.ints(c.u32(2), n, "recvcounts"); err != nil {
+	} else if counts, err = c.countInts(2, n, "recvcounts"); err != nil {
 		return err
 	}
 	total := 0

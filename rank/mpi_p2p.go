@@ -1,7 +1,6 @@
 package rank
 
 import (
-	"math"
 
 	"github.com/wasmpi/wasmpi/comm"
 	"github.com/wasmpi/wasmpi/rank/abi"
@@ -145,13 +144,13 @@ func basicP2PFunctions() []mpiFunc {
 			c.r.mu.Unlock()
 			return nil
 		}},
-		{name: "MPI_Buffer_detach", params: params(2), fn: func(c *call) error {
+		{name: "MPI_Buffer_detach", params: params(2), countAware: true, fn: func(c *call) error {
 			// (void *buffer_addr, int *size): buffer_addr receives the
 			// address given to MPI_Buffer_attach.
 			if _, err := c.out(c.u32(0), 4, "buffer address"); err != nil {
 				return err
 			}
-			if _, err := c.out(c.u32(1), 4, "size"); err != nil {
+			if _, err := c.out(c.u32(1), c.countWidth(1), "size"); err != nil {
 				return err
 			}
 			size, err := c.r.ep.DetachBuffer(c.ctx)
@@ -165,7 +164,7 @@ func basicP2PFunctions() []mpiFunc {
 			if err := c.putI32(c.u32(0), int32(addr), "buffer address"); err != nil {
 				return err
 			}
-			return c.putI32(c.u32(1), int32(size), "size")
+			return c.putCountArg(1, int64(size), "size")
 		}},
 		{name: "MPI_Recv", params: params(7), fn: func(c *call) error {
 			// (buf, count, datatype, source, tag, comm, status*)
@@ -330,18 +329,19 @@ func basicP2PFunctions() []mpiFunc {
 			}
 			return nil
 		}},
-		{name: "MPI_Get_count", params: params(3), fn: func(c *call) error {
-			return c.getCount(c.u32(0), c.u32(1), c.u32(2))
+		{name: "MPI_Get_count", params: params(3), countAware: true, fn: func(c *call) error {
+			n, err := c.statusCount(c.u32(0), c.u32(1))
+			if err != nil {
+				return err
+			}
+			return c.putCountArg(2, n, "count")
 		}},
-		{name: "MPI_Get_elements", params: params(3), fn: func(c *call) error {
+		{name: "MPI_Get_elements", params: params(3), countAware: true, fn: func(c *call) error {
 			n, err := c.statusElements(c.u32(0), c.u32(1))
 			if err != nil {
 				return err
 			}
-			if n > math.MaxInt32 {
-				n = int64(abi.Undefined)
-			}
-			return c.putI32(c.u32(2), int32(n), "count")
+			return c.putCountArg(2, n, "count")
 		}},
 		{name: "MPI_Get_elements_x", params: params(3), fn: func(c *call) error {
 			n, err := c.statusElements(c.u32(0), c.u32(1))
@@ -433,14 +433,6 @@ func (c *call) statusElements(sp, dt uint32) (int64, error) {
 		return int64(abi.Undefined), nil
 	}
 	return n, nil
-}
-
-func (c *call) getCount(sp, dt, out uint32) error {
-	n, err := c.statusCount(sp, dt)
-	if err != nil {
-		return err
-	}
-	return c.putI32(out, int32(n), "count")
 }
 
 // finish writes a completed request's status, frees its handle and sets the

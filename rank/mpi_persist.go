@@ -24,12 +24,14 @@ type persistOp struct {
 	// holds args. It returns the request of the round and what to run
 	// when a Wait or Test completes it (nil for nothing).
 	start func(c *call) (*comm.Request, func(), error)
+	// wide is the init call's call.wide (a large-count _c variant).
+	wide uint64
 }
 
 // addPersistent registers an inactive persistent request and writes its
 // handle to the guest's request pointer at argument index reqArg.
 func (c *call) addPersistent(cs *commState, nargs int, reqArg int, start func(c *call) (*comm.Request, func(), error)) error {
-	p := &persistOp{name: c.name, args: append([]uint64(nil), c.stack[:nargs]...), start: start}
+	p := &persistOp{name: c.name, args: append([]uint64(nil), c.stack[:nargs]...), start: start, wide: c.wide}
 	h := c.r.addCommRequest(nil, cs)
 	c.r.mu.Lock()
 	c.r.requests[h].persist = p
@@ -150,7 +152,7 @@ func (c *call) startRequest(h uint32, what string) error {
 	// The round runs as a copy of this call with the init call's name and
 	// arguments.
 	sc := *c
-	sc.name, sc.stack, sc.errComm = rs.persist.name, rs.persist.args, nil
+	sc.name, sc.stack, sc.errComm, sc.wide = rs.persist.name, rs.persist.args, nil, rs.persist.wide
 	req, rel, err := rs.persist.start(&sc)
 	if err != nil {
 		return err

@@ -1,0 +1,20 @@
+package rank_test
+
+import (
+	"fmt"
+	"testing"
+)
+
+// Large-count (_c) variants (rank/bigcount.go), collectives on
+// intercommunicators and user-defined operations in nonblocking and
+// persistent reductions.
+
+func TestBigCountP2P(t *testing.T) {
+	t.Parallel()
+	for _, np := range []int{1, 2, 3} {
+		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
+			t.Parallel()
+			pass(t, "bigcount_p2p.c", np)
+		})
+	}
+}

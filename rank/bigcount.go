@@ -147,13 +147,21 @@ func deriveLargeCount(base mpiFunc, bp, cp abi.Function) (mpiFunc, error) {
 	f := base
 	f.name, f.params = cp.Name, ps
 	names := make([]string, len(cp.Params))
+	commArg := -1
 	for i, p := range cp.Params {
 		names[i] = p.Name
+		if p.Type == "MPI_Comm" && commArg < 0 {
+			commArg = i
+		}
 	}
 	f.fn = func(c *call) error {
 		for _, i := range narrow {
 			v := int64(c.stack[i])
 			if v < math.MinInt32 || v > math.MaxInt32 {
+				if commArg >= 0 {
+					// the communicator's error handler applies
+					_, _ = c.comm(c.u32(commArg))
+				}
 				return comm.Errorf(comm.ErrCount, "%s = %d does not fit in 32 bits: a wasm32 rank cannot address that much (at most %d)", names[i], v, math.MaxInt32)
 			}
 			c.stack[i] = uint64(uint32(int32(v)))

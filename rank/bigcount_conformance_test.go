@@ -18,3 +18,13 @@ func TestBigCountP2P(t *testing.T) {
 		})
 	}
 }
+
+func TestBigCountCollectives(t *testing.T) {
+	t.Parallel()
+	for _, np := range []int{1, 2, 3, 5} {
+		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
+			t.Parallel()
+			pass(t, "bigcount_coll.c", np)
+		})
+	}
+}

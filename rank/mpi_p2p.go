@@ -1,7 +1,6 @@
 package rank
 
 import (
-
 	"github.com/wasmpi/wasmpi/comm"
 	"github.com/wasmpi/wasmpi/rank/abi"
 )

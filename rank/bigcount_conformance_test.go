@@ -28,3 +28,13 @@ func TestBigCountCollectives(t *testing.T) {
 		})
 	}
 }
+
+func TestUserOpNonblocking(t *testing.T) {
+	t.Parallel()
+	for _, np := range []int{1, 2, 3, 4, 8} {
+		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
+			t.Parallel()
+			pass(t, "op_user_nb.c", np)
+		})
+	}
+}

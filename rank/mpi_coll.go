@@ -19,7 +19,7 @@ func (c *call) op(h uint32) (collective.Op, error) {
 			return 0, comm.Errorf(comm.ErrOp, "MPI_OP_NULL is not a valid operation")
 		}
 		if isUserOpHandle(h) {
-			return 0, comm.Errorf(comm.ErrOp, "user-defined operation %#x: %s supports only predefined operations yet (the blocking reductions support user-defined ones)", h, c.name)
+			return 0, comm.Errorf(comm.ErrOp, "user-defined operation %#x cannot be used with %s", h, c.name)
 		}
 		return 0, comm.Errorf(comm.ErrOp, "invalid operation handle %#x", h)
 	}
@@ -221,7 +221,7 @@ func blockingCollFunc(name string, nargs int, prep collPrep) mpiFunc {
 			return err
 		}
 		if cr.post != nil {
-			return cr.post()
+			return cr.post(c)
 		}
 		return nil
 	}}

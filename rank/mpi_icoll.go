@@ -32,9 +32,11 @@ type collRun struct {
 	// run does the communication; it may run on any goroutine and must
 	// not touch guest memory except through the resolved buffers.
 	run func(ctx context.Context, cm *comm.Comm) error
-	// post, if set, unpacks receive buffers into guest memory after run
-	// succeeded; it runs on the rank's goroutine.
-	post func() error
+	// post, if set, finishes the operation in guest memory after run
+	// succeeded (unpacks receive buffers, applies user-defined operations);
+	// it runs on the rank's goroutine, in the call c that completes the
+	// operation (the blocking call itself, or a Wait or Test).
+	post func(c *call) error
 }
 
 // collPrep resolves the arguments of a collective; the call's stack holds
@@ -42,18 +44,19 @@ type collRun struct {
 type collPrep func(c *call) (collRun, error)
 
 // launchColl starts a resolved collective on its own goroutine.
-func (c *call) launchColl(cr collRun) (*comm.Request, func()) {
+func (c *call) launchColl(cr collRun) (*comm.Request, releaseFunc) {
 	pc := cr.cs.c.PinCollSeq()
 	req := c.r.ep.NewGenericRequest()
 	ctx := c.ctx
 	go func() { req.Complete(cr.run(ctx, pc)) }()
-	var rel func()
+	var rel releaseFunc
 	if cr.post != nil {
 		post := cr.post
-		rel = func() {
+		rel = func(c *call) error {
 			if req.Status().Err == nil {
-				_ = post()
+				return post(c)
 			}
+			return nil
 		}
 	}
 	return req, rel
@@ -90,7 +93,7 @@ func pcollFunc(name string, nargs int, prep collPrep) mpiFunc {
 		if err != nil {
 			return err
 		}
-		return c.addPersistent(cr.cs, nargs, nargs+1, func(c *call) (*comm.Request, func(), error) {
+		return c.addPersistent(cr.cs, nargs, nargs+1, func(c *call) (*comm.Request, releaseFunc, error) {
 			cr, err := prep(c)
 			if err != nil {
 				return nil, nil, err
@@ -119,11 +122,11 @@ func checkReduction(t comm.Datatype, o collective.Op) error {
 }
 
 // unpackPost is the post step of a collective whose result is in buf.
-func unpackPost(rt typedBuf, buf []byte) func() error {
+func unpackPost(rt typedBuf, buf []byte) func(*call) error {
 	if !rt.copied {
 		return nil
 	}
-	return func() error { return rt.unpack(buf) }
+	return func(*call) error { return rt.unpack(buf) }
 }
 
 func prepBarrier(c *call) (collRun, error) {
@@ -171,6 +174,9 @@ func prepReduceLike(kind string) collPrep {
 		if err != nil {
 			return collRun{}, err
 		}
+		if isUserOpHandle(c.u32(4)) {
+			return c.prepUserReduction(kind, cs)
+		}
 		if kind == "reduce" {
 			root = c.int(5)
 			if err := checkRootArg(cs, root); err != nil {
@@ -210,6 +216,9 @@ func prepReduceScatterBlock(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if isUserOpHandle(c.u32(4)) {
+		return c.prepUserReduction("reduce_scatter_block", cs)
+	}
 	o, err := c.op(c.u32(4))
 	if err != nil {
 		return collRun{}, err
@@ -243,6 +252,9 @@ func prepReduceScatter(c *call) (collRun, error) {
 	cs, err := c.comm(c.u32(5))
 	if err != nil {
 		return collRun{}, err
+	}
+	if isUserOpHandle(c.u32(4)) {
+		return c.prepUserReduction("reduce_scatter", cs)
 	}
 	o, err := c.op(c.u32(4))
 	if err != nil {
@@ -529,10 +541,10 @@ func prepAlltoallw(c *call) (collRun, error) {
 			return collRun{}, err
 		}
 	}
-	var post func() error
+	var post func(*call) error
 	for _, rt := range rts {
 		if rt.copied {
-			post = func() error {
+			post = func(*call) error {
 				for i, rt := range rts {
 					if err := rt.unpack(recv[i]); err != nil {
 						return err

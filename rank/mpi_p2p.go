@@ -17,8 +17,8 @@ type requestState struct {
 	// tied to no communicator.
 	cs *commState
 	// release, if set, runs once when the request is completed through a
-	// Wait or Test (e.g. freeing a temporary buffer).
-	release func()
+	// Wait or Test (e.g. unpacking a receive buffer).
+	release releaseFunc
 	// persist, if set, makes this a persistent request (rank/mpi_persist.go):
 	// req is nil while it is inactive, and completing it makes it inactive
 	// again instead of freeing the handle.
@@ -204,7 +204,7 @@ func basicP2PFunctions() []mpiFunc {
 			if rt.copied {
 				// A non-contiguous datatype: the data goes into guest
 				// memory when Wait or Test completes the request.
-				c.r.setRelease(h, func() { _ = rt.unpackN(buf, req.Status().Bytes) })
+				c.r.setRelease(h, func(*call) error { return rt.unpackN(buf, req.Status().Bytes) })
 			}
 			return c.putI32(c.u32(6), int32(h), "request")
 		}},
@@ -451,13 +451,17 @@ func (c *call) finish(hp uint32, h uint32, rs *requestState, statusPtr uint32, s
 		rs.req, rs.release = nil, nil
 		c.r.mu.Unlock()
 		if rel != nil {
-			rel()
+			if err := rel(c); err != nil && st.Err == nil {
+				st.Err = err
+			}
 		}
 		return st, c.putStatus(statusPtr, st, setError)
 	}
 	c.r.dropRequest(h)
 	if rs.release != nil {
-		rs.release()
+		if err := rs.release(c); err != nil && st.Err == nil {
+			st.Err = err
+		}
 	}
 	if err := c.putI32(hp, int32(abi.RequestNull), "request"); err != nil {
 		return st, err

@@ -38,3 +38,13 @@ func TestUserOpNonblocking(t *testing.T) {
 		})
 	}
 }
+
+func TestInterCollectives(t *testing.T) {
+	t.Parallel()
+	for _, np := range []int{2, 3, 5, 8} {
+		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
+			t.Parallel()
+			pass(t, "inter_coll.c", np)
+		})
+	}
+}

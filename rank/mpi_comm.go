@@ -547,10 +547,10 @@ func (c *call) interView(cs *commState, ic *interComm) (*commState, error) {
 		v := *cs
 		v.c = ic.local
 		return &v, nil
-	case interAware[c.name] || p2p[c.name]:
+	case interAware[c.name] || p2p[c.name] || coll[c.name] || isCollTableName(c.name):
+		// the collectives resolve intercommunicators themselves
+		// (inter_coll.go)
 		return cs, nil
-	case coll[c.name]:
-		return nil, comm.Errorf(comm.ErrComm, "collective operations on intercommunicators are not supported yet")
 	default:
 		return nil, comm.Errorf(comm.ErrComm, "%s does not support intercommunicators yet", c.name)
 	}

@@ -134,6 +134,9 @@ func prepBarrier(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if cr, ok, err := c.interDispatch(cs, prepInterBarrier); ok {
+		return cr, err
+	}
 	return collRun{cs: cs, run: func(ctx context.Context, cm *comm.Comm) error {
 		return collective.Barrier(ctx, cm)
 	}}, nil
@@ -144,6 +147,9 @@ func prepBcast(c *call) (collRun, error) {
 	cs, err := c.comm(c.u32(4))
 	if err != nil {
 		return collRun{}, err
+	}
+	if cr, ok, err := c.interDispatch(cs, prepInterBcast); ok {
+		return cr, err
 	}
 	root := c.int(3)
 	if err := checkRootArg(cs, root); err != nil {
@@ -173,6 +179,13 @@ func prepReduceLike(kind string) collPrep {
 		cs, err := c.comm(c.u32(commArg))
 		if err != nil {
 			return collRun{}, err
+		}
+		inter := map[string]interPrep{"reduce": prepInterReduce, "allreduce": prepInterAllreduce}[kind]
+		if inter == nil {
+			inter = prepInterScanRefused
+		}
+		if cr, ok, err := c.interDispatch(cs, inter); ok {
+			return cr, err
 		}
 		if isUserOpHandle(c.u32(4)) {
 			return c.prepUserReduction(kind, cs)
@@ -216,6 +229,9 @@ func prepReduceScatterBlock(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if cr, ok, err := c.interDispatch(cs, prepInterReduceScatter(true)); ok {
+		return cr, err
+	}
 	if isUserOpHandle(c.u32(4)) {
 		return c.prepUserReduction("reduce_scatter_block", cs)
 	}
@@ -252,6 +268,9 @@ func prepReduceScatter(c *call) (collRun, error) {
 	cs, err := c.comm(c.u32(5))
 	if err != nil {
 		return collRun{}, err
+	}
+	if cr, ok, err := c.interDispatch(cs, prepInterReduceScatter(false)); ok {
+		return cr, err
 	}
 	if isUserOpHandle(c.u32(4)) {
 		return c.prepUserReduction("reduce_scatter", cs)
@@ -304,6 +323,9 @@ func prepGather(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if cr, ok, err := c.interDispatch(cs, prepInterGather(false)); ok {
+		return cr, err
+	}
 	root := c.int(6)
 	if err := checkRootArg(cs, root); err != nil {
 		return collRun{}, err
@@ -342,6 +364,9 @@ func prepGatherv(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if cr, ok, err := c.interDispatch(cs, prepInterGather(true)); ok {
+		return cr, err
+	}
 	root := c.int(7)
 	if err := checkRootArg(cs, root); err != nil {
 		return collRun{}, err
@@ -372,6 +397,9 @@ func prepScatter(c *call) (collRun, error) {
 	cs, err := c.comm(c.u32(7))
 	if err != nil {
 		return collRun{}, err
+	}
+	if cr, ok, err := c.interDispatch(cs, prepInterScatter(false)); ok {
+		return cr, err
 	}
 	root := c.int(6)
 	if err := checkRootArg(cs, root); err != nil {
@@ -411,6 +439,9 @@ func prepScatterv(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if cr, ok, err := c.interDispatch(cs, prepInterScatter(true)); ok {
+		return cr, err
+	}
 	root := c.int(7)
 	if err := checkRootArg(cs, root); err != nil {
 		return collRun{}, err
@@ -442,6 +473,9 @@ func prepAllgather(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if cr, ok, err := c.interDispatch(cs, prepInterAllgather(false)); ok {
+		return cr, err
+	}
 	recv, rt, err := c.buffer(c.u32(3), c.int(4)*cs.c.Size(), c.u32(5), "receive buffer")
 	if err != nil {
 		return collRun{}, err
@@ -464,6 +498,9 @@ func prepAllgatherv(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if cr, ok, err := c.interDispatch(cs, prepInterAllgather(true)); ok {
+		return cr, err
+	}
 	recv, counts, displs, rt, err := c.vector(c.u32(3), 4, 5, cs.c.Size(), c.u32(6), inPlace(c.u32(0)), "receive buffer")
 	if err != nil {
 		return collRun{}, err
@@ -484,6 +521,9 @@ func prepAlltoall(c *call) (collRun, error) {
 	cs, err := c.comm(c.u32(6))
 	if err != nil {
 		return collRun{}, err
+	}
+	if cr, ok, err := c.interDispatch(cs, prepInterAlltoall(false)); ok {
+		return cr, err
 	}
 	recv, rt, err := c.buffer(c.u32(3), c.int(4)*cs.c.Size(), c.u32(5), "receive buffer")
 	if err != nil {
@@ -507,6 +547,9 @@ func prepAlltoallv(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if cr, ok, err := c.interDispatch(cs, prepInterAlltoall(true)); ok {
+		return cr, err
+	}
 	n := cs.c.Size()
 	recv, rcounts, rdispls, rt, err := c.vector(c.u32(4), 5, 6, n, c.u32(7), inPlace(c.u32(0)), "receive buffer")
 	if err != nil {
@@ -529,6 +572,9 @@ func prepAlltoallw(c *call) (collRun, error) {
 	cs, err := c.comm(c.u32(8))
 	if err != nil {
 		return collRun{}, err
+	}
+	if cr, ok, err := c.interDispatch(cs, prepInterAlltoallw); ok {
+		return cr, err
 	}
 	n := cs.c.Size()
 	recv, rts, err := c.wblocks(c.u32(4), 5, 6, 7, n, "receive buffer")

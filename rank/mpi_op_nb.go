@@ -139,16 +139,27 @@ func (c *call) prepUserReduction(kind string, cs *commState) (collRun, error) {
 			return collective.Alltoallv(ctx, cm, own, scounts, sdispls, parts, rcounts, rdispls)
 		}
 	}
-	post := func(pc *call) error {
-		if recv == nil || nparts == 0 {
-			// not the root of a Reduce; rank 0 of an Exscan (its receive
-			// buffer is undefined: left as it is)
-			return nil
-		}
+	post := u.foldPost(parts, nparts, share, recv, rt)
+	if recv == nil || nparts == 0 {
+		// not the root of a Reduce; rank 0 of an Exscan (its receive
+		// buffer is undefined: left as it is)
+		post = nil
+	}
+	return collRun{cs: cs, run: run, post: post}, nil
+}
+
+// foldPost is the post step that folds nparts packed contributions of
+// share elements each, which parts holds one after the other, in that order
+// and puts the result into recv (unpacked by rt).
+func (u *userRed) foldPost(parts []byte, nparts, share int, recv []byte, rt typedBuf) func(*call) error {
+	return func(pc *call) error {
 		// Fold on the completing call: guest callbacks run in its instance.
 		fu := *u
 		fu.c, fu.err = pc, nil
-		blk := share * esize
+		blk := share * int(u.d.tm.Size())
+		if len(parts) < nparts*blk {
+			return comm.Errorf(comm.ErrIntern, "%s: %d bytes of contributions where %d were expected", pc.name, len(parts), nparts*blk)
+		}
 		out := make([]byte, blk)
 		if err := fu.fold(nparts, share, func(i int, buf []byte) error {
 			copy(buf, parts[i*blk:(i+1)*blk])
@@ -162,5 +173,4 @@ func (c *call) prepUserReduction(kind string, cs *commState) (collRun, error) {
 		copy(recv, out)
 		return rt.unpack(recv)
 	}
-	return collRun{cs: cs, run: run, post: post}, nil
 }

@@ -166,7 +166,7 @@ func deriveLargeCount(base mpiFunc, bp, cp abi.Function) (mpiFunc, error) {
 			}
 			c.stack[i] = uint64(uint32(int32(v)))
 		}
-		c.wide = wide
+		c.wide, c.largeCount = wide, true
 		return base.fn(c)
 	}
 	return f, nil

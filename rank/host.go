@@ -63,6 +63,8 @@ type call struct {
 	// the base function has 4-byte values: the call is a large-count _c
 	// variant (bigcount.go).
 	wide uint64
+	// largeCount is set in every large-count _c variant.
+	largeCount bool
 }
 
 // mpiFunctions is the table of everything the host module provides.

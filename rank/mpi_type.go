@@ -1,6 +1,7 @@
 package rank
 
 import (
+	"encoding/binary"
 	"math"
 
 	"github.com/wasmpi/wasmpi/comm"
@@ -17,6 +18,8 @@ func (c *call) newType(ptr uint32, d *dtype) error {
 	if _, err := c.out(ptr, 4, "newtype"); err != nil {
 		return err
 	}
+	// a large-count constructor (the _c variant of the one running)
+	d.largeCount = c.largeCount && d.combiner != abi.CombinerDup && d.combiner != abi.CombinerValueIndex
 	h, err := c.r.types.add(d)
 	if err != nil {
 		return err
@@ -160,7 +163,8 @@ var valueIndexPairs = map[comm.Datatype]comm.Datatype{
 }
 
 func typeFunctions() []mpiFunc {
-	return []mpiFunc{
+	// the large-count decoding functions are not derived (mpi_type_c.go)
+	return append(typeDecodeCFunctions(), []mpiFunc{
 		{name: "MPI_Type_contiguous", params: params(3), fn: func(c *call) error {
 			// (count, oldtype, newtype*)
 			count := c.int(0)
@@ -608,6 +612,9 @@ func typeFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
+			if err := notLargeCount(d); err != nil {
+				return err
+			}
 			ni, na, nd, comb := envelope(d)
 			for i, v := range []int32{int32(ni), int32(na), int32(nd), comb} {
 				if err := c.putI32(c.u32(1+i), v, [...]string{"num_integers", "num_addresses", "num_datatypes", "combiner"}[i]); err != nil {
@@ -618,7 +625,15 @@ func typeFunctions() []mpiFunc {
 		}},
 		{name: "MPI_Type_get_contents", params: params(7), fn: func(c *call) error {
 			// (datatype, max_integers, max_addresses, max_datatypes, integers[], addresses[], datatypes[])
-			return c.typeContents()
+			d, err := c.datatype(c.u32(0))
+			if err != nil {
+				return err
+			}
+			if err := notLargeCount(d); err != nil {
+				return err
+			}
+			max := [4]int64{int64(c.int(1)), int64(c.int(2)), 0, int64(c.int(3))}
+			return c.typeContents(d, typeArgs{ints: d.ints, addrs: d.addrs}, max, c.u32(4), c.u32(5), 0, c.u32(6))
 		}},
 		{name: "MPI_Type_set_name", params: params(2), fn: func(c *call) error {
 			d, err := c.datatype(c.u32(0))
@@ -688,7 +703,7 @@ func typeFunctions() []mpiFunc {
 			}
 			return c.newType(c.u32(2), &dtype{tm: tm, combiner: abi.CombinerValueIndex, types: []*dtype{v, ix}})
 		}},
-	}
+	}...)
 }
 
 // indexed builds the four indexed flavours: (count, blocklengths[] or
@@ -768,36 +783,35 @@ func (c *call) packTarget(ptr uint32, size int64, posArg int, n int64, external 
 	return b[pos : pos+n], pos, nil
 }
 
-// typeContents is MPI_Type_get_contents. Derived datatypes in the result
+// typeContents is MPI_Type_get_contents and its _c variant: the arguments
+// a of the constructor of d go to the guest arrays at ip (ints), ap
+// (MPI_Aints), lp (MPI_Counts; 0 for the int form) and tp (datatypes),
+// which have room for max[0..3] values. Derived datatypes in the result
 // are new handles (the program frees them); predefined ones are the
 // predefined handles.
-func (c *call) typeContents() error {
-	d, err := c.datatype(c.u32(0))
-	if err != nil {
-		return err
-	}
+func (c *call) typeContents(d *dtype, a typeArgs, max [4]int64, ip, ap, lp, tp uint32) error {
 	if d.predefined() {
-		return comm.Errorf(comm.ErrType, "MPI_Type_get_contents: %s is a predefined datatype (combiner MPI_COMBINER_NAMED)", d.name)
+		return comm.Errorf(comm.ErrType, "%s is a predefined datatype (combiner MPI_COMBINER_NAMED)", d.name)
 	}
-	maxI, maxA, maxD := c.int(1), c.int(2), c.int(3)
-	if maxI < len(d.ints) || maxA < len(d.addrs) || maxD < len(d.types) {
-		return comm.Errorf(comm.ErrArg, "MPI_Type_get_contents needs room for %d integers, %d addresses and %d datatypes (got %d, %d, %d)",
-			len(d.ints), len(d.addrs), len(d.types), maxI, maxA, maxD)
+	if max[0] < int64(len(a.ints)) || max[1] < int64(len(a.addrs)) || max[2] < int64(len(a.large)) || max[3] < int64(len(d.types)) {
+		return comm.Errorf(comm.ErrArg, "the contents need room for %d integers, %d addresses, %d large counts and %d datatypes (got %d, %d, %d, %d)",
+			len(a.ints), len(a.addrs), len(a.large), len(d.types), max[0], max[1], max[2], max[3])
 	}
-	ib, err := c.view(c.u32(4), 4*len(d.ints), "array_of_integers")
+	ib, err := c.view(ip, 4*len(a.ints), "array_of_integers")
 	if err != nil {
 		return err
 	}
-	ab, err := c.view(c.u32(5), 4*len(d.addrs), "array_of_addresses")
+	ab, err := c.view(ap, 4*len(a.addrs), "array_of_addresses")
 	if err != nil {
 		return err
 	}
-	tb, err := c.view(c.u32(6), 4*len(d.types), "array_of_datatypes")
+	lb, err := c.view(lp, 8*len(a.large), "array_of_large_counts")
 	if err != nil {
 		return err
 	}
-	put := func(b []byte, i int, v uint32) {
-		b[4*i], b[4*i+1], b[4*i+2], b[4*i+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	tb, err := c.view(tp, 4*len(d.types), "array_of_datatypes")
+	if err != nil {
+		return err
 	}
 	hs := make([]uint32, len(d.types))
 	for i, t := range d.types {
@@ -805,7 +819,7 @@ func (c *call) typeContents() error {
 			hs[i] = t.handle
 			continue
 		}
-		cp := &dtype{tm: t.tm, committed: t.committed, combiner: t.combiner, ints: t.ints, addrs: t.addrs, types: t.types, name: c.r.types.name(t)}
+		cp := &dtype{tm: t.tm, committed: t.committed, combiner: t.combiner, ints: t.ints, addrs: t.addrs, types: t.types, name: c.r.types.name(t), largeCount: t.largeCount}
 		if hs[i], err = c.r.types.add(cp); err != nil {
 			for _, h := range hs[:i] {
 				if h >= firstTypeHandle {
@@ -815,14 +829,17 @@ func (c *call) typeContents() error {
 			return err
 		}
 	}
-	for i, v := range d.ints {
-		put(ib, i, uint32(v))
+	for i, v := range a.ints {
+		binary.LittleEndian.PutUint32(ib[4*i:], uint32(v))
 	}
-	for i, v := range d.addrs {
-		put(ab, i, uint32(v))
+	for i, v := range a.addrs {
+		binary.LittleEndian.PutUint32(ab[4*i:], uint32(v))
+	}
+	for i, v := range a.large {
+		binary.LittleEndian.PutUint64(lb[8*i:], uint64(v))
 	}
 	for i, h := range hs {
-		put(tb, i, h)
+		binary.LittleEndian.PutUint32(tb[4*i:], h)
 	}
 	return nil
 }

@@ -41,6 +41,10 @@ type dtype struct {
 	addrs    []int32 // MPI_Aint is 4 bytes on wasm32
 	types    []*dtype
 	name     string
+	// largeCount marks a type made by a large-count constructor
+	// (MPI_Type_contiguous_c, ...): its counts, displacements and strides
+	// decode as large counts (mpi_type_c.go).
+	largeCount bool
 }
 
 func (d *dtype) predefined() bool { return d.handle != 0 }

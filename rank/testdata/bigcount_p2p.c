@@ -306,6 +306,87 @@ static void test_types(void) {
     }
 }
 
+/* decoding: types from the _c constructors report large counts */
+static void test_decode(void) {
+    MPI_Datatype t, ts[4];
+    MPI_Count ni, na, nl, nd, large[16];
+    int comb, ints[16];
+    MPI_Aint addrs[16];
+    int rc;
+
+    MPI_Type_vector_c(3, 2, 4, MPI_INT, &t);
+    MPI_Type_get_envelope_c(t, &ni, &na, &nl, &nd, &comb);
+    CHECK(ni == 0 && na == 0 && nl == 3 && nd == 1 && comb == MPI_COMBINER_VECTOR, "vector_c envelope %lld %lld %lld %lld %d",
+          (long long)ni, (long long)na, (long long)nl, (long long)nd, comb);
+    MPI_Type_get_contents_c(t, 16, 16, 16, 4, ints, addrs, large, ts);
+    CHECK(large[0] == 3 && large[1] == 2 && large[2] == 4 && ts[0] == MPI_INT, "vector_c contents");
+    /* the int forms cannot report large counts */
+    MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
+    int ini, ina, ind;
+    rc = MPI_Type_get_envelope(t, &ini, &ina, &ind, &comb);
+    CHECK_CLASS(rc, MPI_ERR_TYPE);
+    rc = MPI_Type_get_contents(t, 16, 16, 4, ints, addrs, ts);
+    CHECK_CLASS(rc, MPI_ERR_TYPE);
+    rc = MPI_Type_get_contents_c(t, 16, 16, 2, 4, ints, addrs, large, ts);
+    CHECK_CLASS(rc, MPI_ERR_ARG);
+    MPI_Type_free(&t);
+
+    /* an int constructor decodes with no large counts */
+    MPI_Type_create_hvector(3, 2, 40, MPI_INT, &t);
+    MPI_Type_get_envelope_c(t, &ni, &na, &nl, &nd, &comb);
+    CHECK(ni == 2 && na == 1 && nl == 0 && nd == 1 && comb == MPI_COMBINER_HVECTOR, "hvector envelope_c");
+    MPI_Type_get_contents_c(t, 2, 1, 0, 1, ints, addrs, large, ts);
+    CHECK(ints[0] == 3 && ints[1] == 2 && addrs[0] == 40 && ts[0] == MPI_INT, "hvector contents_c");
+    MPI_Type_free(&t);
+
+    {
+        MPI_Count bl[2] = {1, 2}, d[2] = {8, 24};
+        MPI_Datatype st[2] = {MPI_DOUBLE, MPI_CHAR};
+        MPI_Type_create_struct_c(2, bl, d, st, &t);
+        MPI_Type_get_envelope_c(t, &ni, &na, &nl, &nd, &comb);
+        CHECK(ni == 0 && na == 0 && nl == 5 && nd == 2 && comb == MPI_COMBINER_STRUCT, "struct_c envelope");
+        MPI_Type_get_contents_c(t, 0, 0, 5, 2, ints, addrs, large, ts);
+        CHECK(large[0] == 2 && large[1] == 1 && large[2] == 2 && large[3] == 8 && large[4] == 24 && ts[0] == MPI_DOUBLE &&
+                  ts[1] == MPI_CHAR,
+              "struct_c contents");
+        MPI_Type_free(&t);
+    }
+    {
+        MPI_Count sz[2] = {8, 6}, sub[2] = {3, 2}, s0[2] = {4, 1};
+        MPI_Type_create_subarray_c(2, sz, sub, s0, MPI_ORDER_FORTRAN, MPI_INT, &t);
+        MPI_Type_get_envelope_c(t, &ni, &na, &nl, &nd, &comb);
+        CHECK(ni == 2 && na == 0 && nl == 6 && nd == 1 && comb == MPI_COMBINER_SUBARRAY, "subarray_c envelope");
+        MPI_Type_get_contents_c(t, 2, 0, 6, 1, ints, addrs, large, ts);
+        CHECK(ints[0] == 2 && ints[1] == MPI_ORDER_FORTRAN && large[0] == 8 && large[1] == 6 && large[2] == 3 &&
+                  large[3] == 2 && large[4] == 4 && large[5] == 1,
+              "subarray_c contents");
+        MPI_Type_free(&t);
+    }
+    {
+        MPI_Count gs[2] = {10, 9};
+        int dist[2] = {MPI_DISTRIBUTE_BLOCK, MPI_DISTRIBUTE_CYCLIC}, dargs[2] = {MPI_DISTRIBUTE_DFLT_DARG, 2};
+        int ps[2] = {2, 2};
+        MPI_Type_create_darray_c(4, 3, 2, gs, dist, dargs, ps, MPI_ORDER_C, MPI_INT, &t);
+        MPI_Type_get_envelope_c(t, &ni, &na, &nl, &nd, &comb);
+        CHECK(ni == 10 && na == 0 && nl == 2 && nd == 1 && comb == MPI_COMBINER_DARRAY, "darray_c envelope %lld %lld",
+              (long long)ni, (long long)nl);
+        MPI_Type_get_contents_c(t, 10, 0, 2, 1, ints, addrs, large, ts);
+        CHECK(ints[0] == 4 && ints[1] == 3 && ints[2] == 2 && ints[3] == MPI_DISTRIBUTE_BLOCK &&
+                  ints[5] == MPI_DISTRIBUTE_DFLT_DARG && ints[6] == 2 && ints[7] == 2 && ints[9] == MPI_ORDER_C &&
+                  large[0] == 10 && large[1] == 9,
+              "darray_c contents");
+        MPI_Type_free(&t);
+    }
+    MPI_Type_create_resized_c(MPI_INT, -4, 12, &t);
+    MPI_Type_get_contents_c(t, 0, 0, 2, 1, ints, addrs, large, ts);
+    CHECK(large[0] == -4 && large[1] == 12, "resized_c contents");
+    MPI_Type_free(&t);
+    MPI_Type_get_envelope_c(MPI_INT, &ni, &na, &nl, &nd, &comb);
+    CHECK(comb == MPI_COMBINER_NAMED && ni == 0 && nl == 0, "named envelope_c");
+    rc = MPI_Type_get_contents_c(MPI_INT, 0, 0, 0, 0, ints, addrs, large, ts);
+    CHECK_CLASS(rc, MPI_ERR_TYPE);
+}
+
 static void test_pack(void) {
     int in[N], out[N];
     char buf[4 * N + 16];
@@ -389,6 +470,7 @@ int main(int argc, char **argv) {
     prev = (me + np - 1) % np;
     test_p2p();
     test_types();
+    test_decode();
     test_pack();
     test_errors();
     return mtest_finish();

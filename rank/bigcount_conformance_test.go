@@ -48,3 +48,13 @@ func TestInterCollectives(t *testing.T) {
 		})
 	}
 }
+
+func TestCommIdup(t *testing.T) {
+	t.Parallel()
+	for _, np := range []int{1, 2, 3, 6} {
+		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
+			t.Parallel()
+			pass(t, "comm_idup.c", np)
+		})
+	}
+}

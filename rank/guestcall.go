@@ -340,6 +340,10 @@ func hooks() map[string]hook {
 	for k, v := range attrHooks() {
 		m[k] = v
 	}
+	// The nonblocking duplicates copy attributes when they complete
+	// (mpi_comm.go, finishDup), not when the call returns.
+	delete(m, "MPI_Comm_idup")
+	delete(m, "MPI_Comm_idup_with_info")
 	return m
 }
 

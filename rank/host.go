@@ -40,6 +40,11 @@ type mpiFunc struct {
 	// beforeInit marks functions that may be called before MPI_Init and
 	// after MPI_Finalize.
 	beforeInit bool
+	// countAware marks functions that read every count array and count
+	// result through the width-aware accessors (countArray, putCountArg,
+	// getCountArg in bigcount.go), so that their large-count _c variant,
+	// whose arrays and results are MPI_Counts, is derived from them.
+	countAware bool
 }
 
 // call is the state of one MPI call while it runs.
@@ -54,6 +59,12 @@ type call struct {
 	mod api.Module
 	// errComm is the communicator whose error handler applies.
 	errComm *commState
+	// wide has bit i set when argument i points to 8-byte MPI_Counts where
+	// the base function has 4-byte values: the call is a large-count _c
+	// variant (bigcount.go).
+	wide uint64
+	// largeCount is set in every large-count _c variant.
+	largeCount bool
 }
 
 // mpiFunctions is the table of everything the host module provides.
@@ -74,7 +85,9 @@ func mpiFunctions() []mpiFunc {
 	fs = append(fs, infoFunctions()...)
 	fs = append(fs, errhFunctions()...)
 	fs = append(fs, winFunctions()...) // one-sided communication (mpi_win.go)
-	return withHooks(fs)
+	fs = withHooks(fs)
+	// the large-count _c variants of everything above (bigcount.go)
+	return append(fs, largeCountVariants(fs)...)
 }
 
 // providedNames is the set of MPI names (without PMPI_ twins) the host

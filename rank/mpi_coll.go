@@ -19,7 +19,7 @@ func (c *call) op(h uint32) (collective.Op, error) {
 			return 0, comm.Errorf(comm.ErrOp, "MPI_OP_NULL is not a valid operation")
 		}
 		if isUserOpHandle(h) {
-			return 0, comm.Errorf(comm.ErrOp, "user-defined operation %#x: %s supports only predefined operations yet (the blocking reductions support user-defined ones)", h, c.name)
+			return 0, comm.Errorf(comm.ErrOp, "user-defined operation %#x cannot be used with %s", h, c.name)
 		}
 		return 0, comm.Errorf(comm.ErrOp, "invalid operation handle %#x", h)
 	}
@@ -40,7 +40,8 @@ func (c *call) ints(ptr uint32, n int, what string) ([]int, error) {
 }
 
 // vector resolves a buffer addressed by per-rank counts and displacements
-// (in extents of the datatype) into one byte slice plus byte counts and
+// (in extents of the datatype; arguments countsArg and displsArg point to
+// them, read with countInts so that the _c variants derive) into one byte slice plus byte counts and
 // displacements into it. For a predefined datatype, or a derived one whose
 // elements are dense (data at offset 0, extent = size), the slice is a view
 // of guest memory: displacements are relative to ptr and may be negative
@@ -49,7 +50,7 @@ func (c *call) ints(ptr uint32, n int, what string) ([]int, error) {
 // the other into a host buffer (filled from guest memory when pack is set)
 // and the returned typedBuf unpacks them. The displacement of a block with
 // count 0 is not significant and comes back as 0.
-func (c *call) vector(ptr uint32, countsPtr, displsPtr uint32, n int, dt uint32, pack bool, what string) ([]byte, []int, []int, typedBuf, error) {
+func (c *call) vector(ptr uint32, countsArg, displsArg int, n int, dt uint32, pack bool, what string) ([]byte, []int, []int, typedBuf, error) {
 	fail := func(err error) ([]byte, []int, []int, typedBuf, error) { return nil, nil, nil, typedBuf{}, err }
 	d, err := c.datatype(dt)
 	if err != nil {
@@ -62,11 +63,11 @@ func (c *call) vector(ptr uint32, countsPtr, displsPtr uint32, n int, dt uint32,
 	if err := tm.Flatten(); err != nil {
 		return fail(err)
 	}
-	counts, err := c.ints(countsPtr, n, what+" counts")
+	counts, err := c.countInts(countsArg, n, what+" counts")
 	if err != nil {
 		return fail(err)
 	}
-	displs, err := c.ints(displsPtr, n, what+" displacements")
+	displs, err := c.countInts(displsArg, n, what+" displacements")
 	if err != nil {
 		return fail(err)
 	}
@@ -211,7 +212,7 @@ func collectiveFunctions() []mpiFunc {
 // blockingCollFunc runs a resolved collective to completion and unpacks
 // its receive buffers.
 func blockingCollFunc(name string, nargs int, prep collPrep) mpiFunc {
-	return mpiFunc{name: name, params: params(nargs), fn: func(c *call) error {
+	return mpiFunc{name: name, params: params(nargs), countAware: true, fn: func(c *call) error {
 		cr, err := prep(c)
 		if err != nil {
 			return err
@@ -220,7 +221,7 @@ func blockingCollFunc(name string, nargs int, prep collPrep) mpiFunc {
 			return err
 		}
 		if cr.post != nil {
-			return cr.post()
+			return cr.post(c)
 		}
 		return nil
 	}}
@@ -230,16 +231,16 @@ func blockingCollFunc(name string, nargs int, prep collPrep) mpiFunc {
 // elements of per-peer datatypes, displacements in bytes. Blocks of
 // non-contiguous datatypes are packed copies that the returned typedBufs
 // unpack.
-func (c *call) wblocks(ptr, countsPtr, displsPtr, typesPtr uint32, n int, what string) ([][]byte, []typedBuf, error) {
-	counts, err := c.ints(countsPtr, n, what+" counts")
+func (c *call) wblocks(ptr uint32, countsArg, displsArg, typesArg int, n int, what string) ([][]byte, []typedBuf, error) {
+	counts, err := c.countInts(countsArg, n, what+" counts")
 	if err != nil {
 		return nil, nil, err
 	}
-	displs, err := c.ints(displsPtr, n, what+" displacements")
+	displs, err := c.countInts(displsArg, n, what+" displacements")
 	if err != nil {
 		return nil, nil, err
 	}
-	types, err := c.ints(typesPtr, n, what+" datatypes")
+	types, err := c.ints(c.u32(typesArg), n, what+" datatypes")
 	if err != nil {
 		return nil, nil, err
 	}

@@ -237,11 +237,21 @@ const maxContext = math.MaxUint32 - 3
 // agree on whether anyone failed, and if so they start again above the
 // failed id.
 func (r *rankState) allocContext(agree agreeFunc, localErr error) (uint32, error) {
+	return r.allocContextConfirmed(agree, localErr, false)
+}
+
+// allocContextConfirmed is allocContext, with the confirming round when
+// confirm is set: the agreement of an MPI_Comm_idup runs while the rank
+// goes on and may create other communicators. While one is in flight,
+// every creation on the rank asks for the confirming round too.
+func (r *rankState) allocContextConfirmed(agree agreeFunc, localErr error, confirm bool) (uint32, error) {
 	floor := int64(0)
 	need := int64(0)
-	if r.threadLevel == abi.ThreadMultiple {
+	r.mu.Lock()
+	if confirm || r.threadLevel == abi.ThreadMultiple || r.idups > 0 {
 		need = 1
 	}
+	r.mu.Unlock()
 	for {
 		r.mu.Lock()
 		if r.nextContext < firstFreeContext {
@@ -552,10 +562,10 @@ func (c *call) interView(cs *commState, ic *interComm) (*commState, error) {
 		v := *cs
 		v.c = ic.local
 		return &v, nil
-	case interAware[c.name] || p2p[c.name]:
+	case interAware[c.name] || p2p[c.name] || coll[c.name] || isCollTableName(c.name):
+		// the collectives resolve intercommunicators themselves
+		// (inter_coll.go)
 		return cs, nil
-	case coll[c.name]:
-		return nil, comm.Errorf(comm.ErrComm, "collective operations on intercommunicators are not supported yet")
 	default:
 		return nil, comm.Errorf(comm.ErrComm, "%s does not support intercommunicators yet", c.name)
 	}
@@ -727,6 +737,9 @@ func commFunctions() []mpiFunc {
 			if localErr == nil && reqIdx >= 0 {
 				localErr = c.checkOut(c.u32(reqIdx), "request")
 			}
+			if reqIdx >= 0 && c.r.interOf(cs) == nil {
+				return c.idup(cs, localErr, infoArgIdx, outIdx, reqIdx)
+			}
 			h, err := c.dup(cs, localErr)
 			if err != nil {
 				return err
@@ -735,8 +748,14 @@ func commFunctions() []mpiFunc {
 				return err
 			}
 			if reqIdx >= 0 {
-				// The duplicate is complete at once: the request is
-				// already done.
+				// An intercommunicator's duplicate is made at once (its
+				// agreement spans both groups): the request is already
+				// done; the attributes are copied here as the Wait of an
+				// intracommunicator's would (idup).
+				if err := c.finishDup(cs, h, c.dupHints(cs, infoArgIdx)); err != nil {
+					_ = c.putComm(c.u32(outIdx), abi.CommNull)
+					return err
+				}
 				req := c.r.ep.NewGenericRequest()
 				req.Complete(nil)
 				return c.putI32(c.u32(reqIdx), int32(c.r.addCommRequest(req, cs)), "request")
@@ -1006,4 +1025,90 @@ func orNull(h uint32) uint32 {
 		return abi.CommNull
 	}
 	return h
+}
+
+// idup is MPI_Comm_idup(_with_info) on an intracommunicator. The agreement
+// on the new context id runs on a goroutine of its own, over a copy of the
+// parent pinned to its next collective sequence number (so that it stays
+// apart from the collectives the rank starts meanwhile), always with the
+// confirming round of allocContextConfirmed, since the rank may create
+// other communicators while it runs. The Wait or Test that completes the
+// request makes the communicator, copies the parent's attributes (their
+// callbacks run there, on the rank's goroutine) and hints, and writes the
+// handle to newcomm, which the program may not use before.
+func (c *call) idup(cs *commState, localErr error, infoArg, outArg, reqArg int) error {
+	hints := c.dupHints(cs, infoArg) // the info may be freed before the Wait
+	pc := cs.c.PinCollSeq()
+	req := c.r.ep.NewGenericRequest()
+	r, ctx := c.r, c.ctx
+	var agreed uint32
+	r.mu.Lock()
+	r.idups++
+	r.mu.Unlock()
+	go func() {
+		id, err := r.allocContextConfirmed(intraAgree(ctx, pc), localErr, true)
+		r.mu.Lock()
+		r.idups--
+		r.mu.Unlock()
+		agreed = id
+		req.Complete(err)
+	}()
+	if localErr != nil {
+		// The agreement carries the error to the other processes; this
+		// one reports it at once.
+		return localErr
+	}
+	h := c.r.addCommRequest(req, cs)
+	outPtr := c.u32(outArg)
+	ranks := cs.c.Group().WorldRanks()
+	c.r.setRelease(h, func(wc *call) error {
+		if req.Status().Err != nil {
+			return nil // the request's error
+		}
+		nh, err := wc.newIntra(cs, agreed, ranks)
+		if err != nil {
+			return err
+		}
+		if err := wc.finishDup(cs, nh, hints); err != nil {
+			_ = wc.putComm(outPtr, abi.CommNull)
+			return err
+		}
+		return wc.putComm(outPtr, nh)
+	})
+	return c.putI32(c.u32(reqArg), int32(h), "request")
+}
+
+// dupHints are the info hints a duplicate of cs gets: those of the info
+// argument (infoArg >= 0) or the parent's.
+func (c *call) dupHints(cs *commState, infoArg int) *infoObj {
+	if infoArg >= 0 {
+		if o, err := c.infoRead(c.u32(infoArg)); err == nil && o != nil {
+			return o.dup()
+		}
+		return nil
+	}
+	x := &c.r.ext
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if o := x.commHints[cs.handle]; o != nil {
+		return o.dup()
+	}
+	return nil
+}
+
+// finishDup copies the attributes of old to its duplicate nh and sets the
+// duplicate's hints (the work the attribute hooks do for MPI_Comm_dup; the
+// hooks leave the nonblocking duplicates to this). On failure the
+// duplicate is freed.
+func (c *call) finishDup(old *commState, nh uint32, hints *infoObj) error {
+	if err := c.copyAll(attrComm, old.handle, nh); err != nil {
+		_ = c.deleteAll(attrComm, nh)
+		c.r.mu.Lock()
+		delete(c.r.comms, nh)
+		delete(c.r.inter, nh)
+		c.r.mu.Unlock()
+		return err
+	}
+	c.setCommHints(nh, hints)
+	return nil
 }

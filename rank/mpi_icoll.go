@@ -32,9 +32,11 @@ type collRun struct {
 	// run does the communication; it may run on any goroutine and must
 	// not touch guest memory except through the resolved buffers.
 	run func(ctx context.Context, cm *comm.Comm) error
-	// post, if set, unpacks receive buffers into guest memory after run
-	// succeeded; it runs on the rank's goroutine.
-	post func() error
+	// post, if set, finishes the operation in guest memory after run
+	// succeeded (unpacks receive buffers, applies user-defined operations);
+	// it runs on the rank's goroutine, in the call c that completes the
+	// operation (the blocking call itself, or a Wait or Test).
+	post func(c *call) error
 }
 
 // collPrep resolves the arguments of a collective; the call's stack holds
@@ -42,18 +44,19 @@ type collRun struct {
 type collPrep func(c *call) (collRun, error)
 
 // launchColl starts a resolved collective on its own goroutine.
-func (c *call) launchColl(cr collRun) (*comm.Request, func()) {
+func (c *call) launchColl(cr collRun) (*comm.Request, releaseFunc) {
 	pc := cr.cs.c.PinCollSeq()
 	req := c.r.ep.NewGenericRequest()
 	ctx := c.ctx
 	go func() { req.Complete(cr.run(ctx, pc)) }()
-	var rel func()
+	var rel releaseFunc
 	if cr.post != nil {
 		post := cr.post
-		rel = func() {
+		rel = func(c *call) error {
 			if req.Status().Err == nil {
-				_ = post()
+				return post(c)
 			}
+			return nil
 		}
 	}
 	return req, rel
@@ -62,7 +65,7 @@ func (c *call) launchColl(cr collRun) (*comm.Request, func()) {
 // icollFunc is the nonblocking form of a collective whose blocking form
 // takes nargs arguments; the request pointer follows them.
 func icollFunc(name string, nargs int, prep collPrep) mpiFunc {
-	return mpiFunc{name: name, params: params(nargs + 1), fn: func(c *call) error {
+	return mpiFunc{name: name, params: params(nargs + 1), countAware: true, fn: func(c *call) error {
 		if _, err := c.out(c.u32(nargs), 4, "request"); err != nil {
 			return err
 		}
@@ -82,7 +85,7 @@ func icollFunc(name string, nargs int, prep collPrep) mpiFunc {
 // pcollFunc is the persistent form (MPI_<Name>_init): the arguments of the
 // blocking form, then an info object (not used) and the request pointer.
 func pcollFunc(name string, nargs int, prep collPrep) mpiFunc {
-	return mpiFunc{name: name, params: params(nargs + 2), fn: func(c *call) error {
+	return mpiFunc{name: name, params: params(nargs + 2), countAware: true, fn: func(c *call) error {
 		if _, err := c.out(c.u32(nargs+1), 4, "request"); err != nil {
 			return err
 		}
@@ -90,7 +93,7 @@ func pcollFunc(name string, nargs int, prep collPrep) mpiFunc {
 		if err != nil {
 			return err
 		}
-		return c.addPersistent(cr.cs, nargs, nargs+1, func(c *call) (*comm.Request, func(), error) {
+		return c.addPersistent(cr.cs, nargs, nargs+1, func(c *call) (*comm.Request, releaseFunc, error) {
 			cr, err := prep(c)
 			if err != nil {
 				return nil, nil, err
@@ -119,17 +122,20 @@ func checkReduction(t comm.Datatype, o collective.Op) error {
 }
 
 // unpackPost is the post step of a collective whose result is in buf.
-func unpackPost(rt typedBuf, buf []byte) func() error {
+func unpackPost(rt typedBuf, buf []byte) func(*call) error {
 	if !rt.copied {
 		return nil
 	}
-	return func() error { return rt.unpack(buf) }
+	return func(*call) error { return rt.unpack(buf) }
 }
 
 func prepBarrier(c *call) (collRun, error) {
 	cs, err := c.comm(c.u32(0))
 	if err != nil {
 		return collRun{}, err
+	}
+	if cr, ok, err := c.interDispatch(cs, prepInterBarrier); ok {
+		return cr, err
 	}
 	return collRun{cs: cs, run: func(ctx context.Context, cm *comm.Comm) error {
 		return collective.Barrier(ctx, cm)
@@ -141,6 +147,9 @@ func prepBcast(c *call) (collRun, error) {
 	cs, err := c.comm(c.u32(4))
 	if err != nil {
 		return collRun{}, err
+	}
+	if cr, ok, err := c.interDispatch(cs, prepInterBcast); ok {
+		return cr, err
 	}
 	root := c.int(3)
 	if err := checkRootArg(cs, root); err != nil {
@@ -170,6 +179,16 @@ func prepReduceLike(kind string) collPrep {
 		cs, err := c.comm(c.u32(commArg))
 		if err != nil {
 			return collRun{}, err
+		}
+		inter := map[string]interPrep{"reduce": prepInterReduce, "allreduce": prepInterAllreduce}[kind]
+		if inter == nil {
+			inter = prepInterScanRefused
+		}
+		if cr, ok, err := c.interDispatch(cs, inter); ok {
+			return cr, err
+		}
+		if isUserOpHandle(c.u32(4)) {
+			return c.prepUserReduction(kind, cs)
 		}
 		if kind == "reduce" {
 			root = c.int(5)
@@ -210,6 +229,12 @@ func prepReduceScatterBlock(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if cr, ok, err := c.interDispatch(cs, prepInterReduceScatter(true)); ok {
+		return cr, err
+	}
+	if isUserOpHandle(c.u32(4)) {
+		return c.prepUserReduction("reduce_scatter_block", cs)
+	}
 	o, err := c.op(c.u32(4))
 	if err != nil {
 		return collRun{}, err
@@ -244,11 +269,17 @@ func prepReduceScatter(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if cr, ok, err := c.interDispatch(cs, prepInterReduceScatter(false)); ok {
+		return cr, err
+	}
+	if isUserOpHandle(c.u32(4)) {
+		return c.prepUserReduction("reduce_scatter", cs)
+	}
 	o, err := c.op(c.u32(4))
 	if err != nil {
 		return collRun{}, err
 	}
-	counts, err := c.ints(c.u32(2), cs.c.Size(), "recvcounts")
+	counts, err := c.countInts(2, cs.c.Size(), "recvcounts")
 	if err != nil {
 		return collRun{}, err
 	}
@@ -292,6 +323,9 @@ func prepGather(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if cr, ok, err := c.interDispatch(cs, prepInterGather(false)); ok {
+		return cr, err
+	}
 	root := c.int(6)
 	if err := checkRootArg(cs, root); err != nil {
 		return collRun{}, err
@@ -330,6 +364,9 @@ func prepGatherv(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if cr, ok, err := c.interDispatch(cs, prepInterGather(true)); ok {
+		return cr, err
+	}
 	root := c.int(7)
 	if err := checkRootArg(cs, root); err != nil {
 		return collRun{}, err
@@ -339,7 +376,7 @@ func prepGatherv(c *call) (collRun, error) {
 	var counts, displs []int
 	var rt typedBuf
 	if isRoot {
-		if recv, counts, displs, rt, err = c.vector(c.u32(3), c.u32(4), c.u32(5), cs.c.Size(), c.u32(6), inPlace(c.u32(0)), "receive buffer"); err != nil {
+		if recv, counts, displs, rt, err = c.vector(c.u32(3), 4, 5, cs.c.Size(), c.u32(6), inPlace(c.u32(0)), "receive buffer"); err != nil {
 			return collRun{}, err
 		}
 	}
@@ -360,6 +397,9 @@ func prepScatter(c *call) (collRun, error) {
 	cs, err := c.comm(c.u32(7))
 	if err != nil {
 		return collRun{}, err
+	}
+	if cr, ok, err := c.interDispatch(cs, prepInterScatter(false)); ok {
+		return cr, err
 	}
 	root := c.int(6)
 	if err := checkRootArg(cs, root); err != nil {
@@ -399,6 +439,9 @@ func prepScatterv(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if cr, ok, err := c.interDispatch(cs, prepInterScatter(true)); ok {
+		return cr, err
+	}
 	root := c.int(7)
 	if err := checkRootArg(cs, root); err != nil {
 		return collRun{}, err
@@ -408,7 +451,7 @@ func prepScatterv(c *call) (collRun, error) {
 	var counts, displs []int
 	var rt typedBuf
 	if isRoot {
-		if send, counts, displs, _, err = c.vector(c.u32(0), c.u32(1), c.u32(2), cs.c.Size(), c.u32(3), true, "send buffer"); err != nil {
+		if send, counts, displs, _, err = c.vector(c.u32(0), 1, 2, cs.c.Size(), c.u32(3), true, "send buffer"); err != nil {
 			return collRun{}, err
 		}
 	}
@@ -429,6 +472,9 @@ func prepAllgather(c *call) (collRun, error) {
 	cs, err := c.comm(c.u32(6))
 	if err != nil {
 		return collRun{}, err
+	}
+	if cr, ok, err := c.interDispatch(cs, prepInterAllgather(false)); ok {
+		return cr, err
 	}
 	recv, rt, err := c.buffer(c.u32(3), c.int(4)*cs.c.Size(), c.u32(5), "receive buffer")
 	if err != nil {
@@ -452,7 +498,10 @@ func prepAllgatherv(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
-	recv, counts, displs, rt, err := c.vector(c.u32(3), c.u32(4), c.u32(5), cs.c.Size(), c.u32(6), inPlace(c.u32(0)), "receive buffer")
+	if cr, ok, err := c.interDispatch(cs, prepInterAllgather(true)); ok {
+		return cr, err
+	}
+	recv, counts, displs, rt, err := c.vector(c.u32(3), 4, 5, cs.c.Size(), c.u32(6), inPlace(c.u32(0)), "receive buffer")
 	if err != nil {
 		return collRun{}, err
 	}
@@ -472,6 +521,9 @@ func prepAlltoall(c *call) (collRun, error) {
 	cs, err := c.comm(c.u32(6))
 	if err != nil {
 		return collRun{}, err
+	}
+	if cr, ok, err := c.interDispatch(cs, prepInterAlltoall(false)); ok {
+		return cr, err
 	}
 	recv, rt, err := c.buffer(c.u32(3), c.int(4)*cs.c.Size(), c.u32(5), "receive buffer")
 	if err != nil {
@@ -495,15 +547,18 @@ func prepAlltoallv(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if cr, ok, err := c.interDispatch(cs, prepInterAlltoall(true)); ok {
+		return cr, err
+	}
 	n := cs.c.Size()
-	recv, rcounts, rdispls, rt, err := c.vector(c.u32(4), c.u32(5), c.u32(6), n, c.u32(7), inPlace(c.u32(0)), "receive buffer")
+	recv, rcounts, rdispls, rt, err := c.vector(c.u32(4), 5, 6, n, c.u32(7), inPlace(c.u32(0)), "receive buffer")
 	if err != nil {
 		return collRun{}, err
 	}
 	var send []byte
 	var scounts, sdispls []int
 	if !inPlace(c.u32(0)) {
-		if send, scounts, sdispls, _, err = c.vector(c.u32(0), c.u32(1), c.u32(2), n, c.u32(3), true, "send buffer"); err != nil {
+		if send, scounts, sdispls, _, err = c.vector(c.u32(0), 1, 2, n, c.u32(3), true, "send buffer"); err != nil {
 			return collRun{}, err
 		}
 	}
@@ -518,21 +573,24 @@ func prepAlltoallw(c *call) (collRun, error) {
 	if err != nil {
 		return collRun{}, err
 	}
+	if cr, ok, err := c.interDispatch(cs, prepInterAlltoallw); ok {
+		return cr, err
+	}
 	n := cs.c.Size()
-	recv, rts, err := c.wblocks(c.u32(4), c.u32(5), c.u32(6), c.u32(7), n, "receive buffer")
+	recv, rts, err := c.wblocks(c.u32(4), 5, 6, 7, n, "receive buffer")
 	if err != nil {
 		return collRun{}, err
 	}
 	var send [][]byte
 	if !inPlace(c.u32(0)) {
-		if send, _, err = c.wblocks(c.u32(0), c.u32(1), c.u32(2), c.u32(3), n, "send buffer"); err != nil {
+		if send, _, err = c.wblocks(c.u32(0), 1, 2, 3, n, "send buffer"); err != nil {
 			return collRun{}, err
 		}
 	}
-	var post func() error
+	var post func(*call) error
 	for _, rt := range rts {
 		if rt.copied {
-			post = func() error {
+			post = func(*call) error {
 				for i, rt := range rts {
 					if err := rt.unpack(recv[i]); err != nil {
 						return err

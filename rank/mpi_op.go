@@ -134,11 +134,18 @@ func opHooks() map[string]hook {
 		"MPI_Reduce_scatter":       func(c *call) error { return c.userReduceScatter(false) },
 	} {
 		impl := impl
+		commArg := map[string]int{"MPI_Reduce": 6, "MPI_Reduce_local": -1}[name]
+		if commArg == 0 {
+			commArg = 5
+		}
 		m[name] = func(orig func(*call) error) func(*call) error {
 			return func(c *call) error {
-				if isUserOpHandle(c.u32(4)) {
+				if isUserOpHandle(c.u32(4)) && !c.onInterComm(commArg) {
 					return impl(c)
 				}
+				// predefined operations, and intercommunicators
+				// (inter_coll.go), whose reductions fold user-defined
+				// operations in their post step
 				return orig(c)
 			}
 		}
@@ -558,7 +565,7 @@ func (c *call) userReduceScatter(block bool) error {
 		for i := range counts {
 			counts[i] = k
 		}
-	} else if counts, err = c.ints(c.u32(2), n, "recvcounts"); err != nil {
+	} else if counts, err = c.countInts(2, n, "recvcounts"); err != nil {
 		return err
 	}
 	total := 0

@@ -1,8 +1,6 @@
 package rank
 
 import (
-	"math"
-
 	"github.com/wasmpi/wasmpi/comm"
 	"github.com/wasmpi/wasmpi/rank/abi"
 )
@@ -19,8 +17,8 @@ type requestState struct {
 	// tied to no communicator.
 	cs *commState
 	// release, if set, runs once when the request is completed through a
-	// Wait or Test (e.g. freeing a temporary buffer).
-	release func()
+	// Wait or Test (e.g. unpacking a receive buffer).
+	release releaseFunc
 	// persist, if set, makes this a persistent request (rank/mpi_persist.go):
 	// req is nil while it is inactive, and completing it makes it inactive
 	// again instead of freeing the handle.
@@ -145,13 +143,13 @@ func basicP2PFunctions() []mpiFunc {
 			c.r.mu.Unlock()
 			return nil
 		}},
-		{name: "MPI_Buffer_detach", params: params(2), fn: func(c *call) error {
+		{name: "MPI_Buffer_detach", params: params(2), countAware: true, fn: func(c *call) error {
 			// (void *buffer_addr, int *size): buffer_addr receives the
 			// address given to MPI_Buffer_attach.
 			if _, err := c.out(c.u32(0), 4, "buffer address"); err != nil {
 				return err
 			}
-			if _, err := c.out(c.u32(1), 4, "size"); err != nil {
+			if _, err := c.out(c.u32(1), c.countWidth(1), "size"); err != nil {
 				return err
 			}
 			size, err := c.r.ep.DetachBuffer(c.ctx)
@@ -165,7 +163,7 @@ func basicP2PFunctions() []mpiFunc {
 			if err := c.putI32(c.u32(0), int32(addr), "buffer address"); err != nil {
 				return err
 			}
-			return c.putI32(c.u32(1), int32(size), "size")
+			return c.putCountArg(1, int64(size), "size")
 		}},
 		{name: "MPI_Recv", params: params(7), fn: func(c *call) error {
 			// (buf, count, datatype, source, tag, comm, status*)
@@ -206,7 +204,7 @@ func basicP2PFunctions() []mpiFunc {
 			if rt.copied {
 				// A non-contiguous datatype: the data goes into guest
 				// memory when Wait or Test completes the request.
-				c.r.setRelease(h, func() { _ = rt.unpackN(buf, req.Status().Bytes) })
+				c.r.setRelease(h, func(*call) error { return rt.unpackN(buf, req.Status().Bytes) })
 			}
 			return c.putI32(c.u32(6), int32(h), "request")
 		}},
@@ -330,18 +328,19 @@ func basicP2PFunctions() []mpiFunc {
 			}
 			return nil
 		}},
-		{name: "MPI_Get_count", params: params(3), fn: func(c *call) error {
-			return c.getCount(c.u32(0), c.u32(1), c.u32(2))
+		{name: "MPI_Get_count", params: params(3), countAware: true, fn: func(c *call) error {
+			n, err := c.statusCount(c.u32(0), c.u32(1))
+			if err != nil {
+				return err
+			}
+			return c.putCountArg(2, n, "count")
 		}},
-		{name: "MPI_Get_elements", params: params(3), fn: func(c *call) error {
+		{name: "MPI_Get_elements", params: params(3), countAware: true, fn: func(c *call) error {
 			n, err := c.statusElements(c.u32(0), c.u32(1))
 			if err != nil {
 				return err
 			}
-			if n > math.MaxInt32 {
-				n = int64(abi.Undefined)
-			}
-			return c.putI32(c.u32(2), int32(n), "count")
+			return c.putCountArg(2, n, "count")
 		}},
 		{name: "MPI_Get_elements_x", params: params(3), fn: func(c *call) error {
 			n, err := c.statusElements(c.u32(0), c.u32(1))
@@ -435,14 +434,6 @@ func (c *call) statusElements(sp, dt uint32) (int64, error) {
 	return n, nil
 }
 
-func (c *call) getCount(sp, dt, out uint32) error {
-	n, err := c.statusCount(sp, dt)
-	if err != nil {
-		return err
-	}
-	return c.putI32(out, int32(n), "count")
-}
-
 // finish writes a completed request's status, frees its handle and sets the
 // guest's handle to MPI_REQUEST_NULL.
 //
@@ -460,13 +451,17 @@ func (c *call) finish(hp uint32, h uint32, rs *requestState, statusPtr uint32, s
 		rs.req, rs.release = nil, nil
 		c.r.mu.Unlock()
 		if rel != nil {
-			rel()
+			if err := rel(c); err != nil && st.Err == nil {
+				st.Err = err
+			}
 		}
 		return st, c.putStatus(statusPtr, st, setError)
 	}
 	c.r.dropRequest(h)
 	if rs.release != nil {
-		rs.release()
+		if err := rs.release(c); err != nil && st.Err == nil {
+			st.Err = err
+		}
 	}
 	if err := c.putI32(hp, int32(abi.RequestNull), "request"); err != nil {
 		return st, err

@@ -23,13 +23,15 @@ type persistOp struct {
 	// start starts one round of the operation from a call whose stack
 	// holds args. It returns the request of the round and what to run
 	// when a Wait or Test completes it (nil for nothing).
-	start func(c *call) (*comm.Request, func(), error)
+	start func(c *call) (*comm.Request, releaseFunc, error)
+	// wide is the init call's call.wide (a large-count _c variant).
+	wide uint64
 }
 
 // addPersistent registers an inactive persistent request and writes its
 // handle to the guest's request pointer at argument index reqArg.
-func (c *call) addPersistent(cs *commState, nargs int, reqArg int, start func(c *call) (*comm.Request, func(), error)) error {
-	p := &persistOp{name: c.name, args: append([]uint64(nil), c.stack[:nargs]...), start: start}
+func (c *call) addPersistent(cs *commState, nargs int, reqArg int, start func(c *call) (*comm.Request, releaseFunc, error)) error {
+	p := &persistOp{name: c.name, args: append([]uint64(nil), c.stack[:nargs]...), start: start, wide: c.wide}
 	h := c.r.addCommRequest(nil, cs)
 	c.r.mu.Lock()
 	c.r.requests[h].persist = p
@@ -80,7 +82,7 @@ func sendInitFunc(name string, mode comm.SendMode) mpiFunc {
 		if tag < 0 {
 			return comm.Errorf(comm.ErrTag, "invalid tag %d (tags must be non-negative)", tag)
 		}
-		return c.addPersistent(cs, 6, 6, func(c *call) (*comm.Request, func(), error) {
+		return c.addPersistent(cs, 6, 6, func(c *call) (*comm.Request, releaseFunc, error) {
 			buf, _, err := c.typedData(c.u32(0), c.int(1), d, true, "send buffer")
 			if err != nil {
 				return nil, nil, err
@@ -115,7 +117,7 @@ func recvInit(c *call) error {
 	if tag < 0 && tag != comm.AnyTag {
 		return comm.Errorf(comm.ErrTag, "invalid tag %d (tags must be non-negative or MPI_ANY_TAG)", c.int(4))
 	}
-	return c.addPersistent(cs, 6, 6, func(c *call) (*comm.Request, func(), error) {
+	return c.addPersistent(cs, 6, 6, func(c *call) (*comm.Request, releaseFunc, error) {
 		buf, rt, err := c.typedData(c.u32(0), c.int(1), d, false, "receive buffer")
 		if err != nil {
 			return nil, nil, err
@@ -127,7 +129,7 @@ func recvInit(c *call) error {
 		if !rt.copied {
 			return req, nil, nil
 		}
-		return req, func() { _ = rt.unpackN(buf, req.Status().Bytes) }, nil
+		return req, func(*call) error { return rt.unpackN(buf, req.Status().Bytes) }, nil
 	})
 }
 
@@ -150,7 +152,7 @@ func (c *call) startRequest(h uint32, what string) error {
 	// The round runs as a copy of this call with the init call's name and
 	// arguments.
 	sc := *c
-	sc.name, sc.stack, sc.errComm = rs.persist.name, rs.persist.args, nil
+	sc.name, sc.stack, sc.errComm, sc.wide = rs.persist.name, rs.persist.args, nil, rs.persist.wide
 	req, rel, err := rs.persist.start(&sc)
 	if err != nil {
 		return err
@@ -352,10 +354,13 @@ func (c *call) peekStatus(rs *requestState) comm.Status {
 	rel := rs.release
 	rs.release = nil
 	c.r.mu.Unlock()
+	st := completedStatus(rs.req)
 	if rel != nil {
-		rel()
+		if err := rel(c); err != nil && st.Err == nil {
+			st.Err = err
+		}
 	}
-	return completedStatus(rs.req)
+	return st
 }
 
 // statusAt is the address of status i of an array (0 for

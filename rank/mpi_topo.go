@@ -864,7 +864,7 @@ func (c *call) neighborhood(h uint32) (*commState, comm.Neighborhood, error) {
 // blocks into guest memory afterwards (nil for nothing).
 type neighborBufs struct {
 	sends, recvs [][]byte
-	post         func() error
+	post         func(*call) error
 }
 
 // neighborResolve resolves the buffer arguments of a neighbourhood
@@ -975,7 +975,7 @@ func resolveNeighborAllgatherv(c *call, nb comm.Neighborhood) (neighborBufs, err
 	if err != nil {
 		return neighborBufs{}, err
 	}
-	recv, counts, displs, rt, err := c.vector(c.u32(3), c.u32(4), c.u32(5), len(nb.Sources), c.u32(6), true, "receive buffer")
+	recv, counts, displs, rt, err := c.vector(c.u32(3), 4, 5, len(nb.Sources), c.u32(6), true, "receive buffer")
 	if err != nil {
 		return neighborBufs{}, err
 	}
@@ -1009,11 +1009,11 @@ func resolveNeighborAlltoallv(c *call, nb comm.Neighborhood) (neighborBufs, erro
 	if err := noInPlace(c.u32(0), c.u32(4)); err != nil {
 		return neighborBufs{}, err
 	}
-	send, scounts, sdispls, _, err := c.vector(c.u32(0), c.u32(1), c.u32(2), len(nb.Dests), c.u32(3), true, "send buffer")
+	send, scounts, sdispls, _, err := c.vector(c.u32(0), 1, 2, len(nb.Dests), c.u32(3), true, "send buffer")
 	if err != nil {
 		return neighborBufs{}, err
 	}
-	recv, rcounts, rdispls, rt, err := c.vector(c.u32(4), c.u32(5), c.u32(6), len(nb.Sources), c.u32(7), true, "receive buffer")
+	recv, rcounts, rdispls, rt, err := c.vector(c.u32(4), 5, 6, len(nb.Sources), c.u32(7), true, "receive buffer")
 	if err != nil {
 		return neighborBufs{}, err
 	}
@@ -1025,18 +1025,18 @@ func resolveNeighborAlltoallw(c *call, nb comm.Neighborhood) (neighborBufs, erro
 	if err := noInPlace(c.u32(0), c.u32(4)); err != nil {
 		return neighborBufs{}, err
 	}
-	sends, _, err := c.wblocks(c.u32(0), c.u32(1), c.u32(2), c.u32(3), len(nb.Dests), "send buffer")
+	sends, _, err := c.wblocks(c.u32(0), 1, 2, 3, len(nb.Dests), "send buffer")
 	if err != nil {
 		return neighborBufs{}, err
 	}
-	recvs, rts, err := c.wblocks(c.u32(4), c.u32(5), c.u32(6), c.u32(7), len(nb.Sources), "receive buffer")
+	recvs, rts, err := c.wblocks(c.u32(4), 5, 6, 7, len(nb.Sources), "receive buffer")
 	if err != nil {
 		return neighborBufs{}, err
 	}
-	var post func() error
+	var post func(*call) error
 	for _, rt := range rts {
 		if rt.copied {
-			post = func() error {
+			post = func(*call) error {
 				for i, rt := range rts {
 					if err := rt.unpack(recvs[i]); err != nil {
 						return err

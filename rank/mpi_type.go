@@ -1,6 +1,7 @@
 package rank
 
 import (
+	"encoding/binary"
 	"math"
 
 	"github.com/wasmpi/wasmpi/comm"
@@ -17,6 +18,8 @@ func (c *call) newType(ptr uint32, d *dtype) error {
 	if _, err := c.out(ptr, 4, "newtype"); err != nil {
 		return err
 	}
+	// a large-count constructor (the _c variant of the one running)
+	d.largeCount = c.largeCount && d.combiner != abi.CombinerDup && d.combiner != abi.CombinerValueIndex
 	h, err := c.r.types.add(d)
 	if err != nil {
 		return err
@@ -160,7 +163,8 @@ var valueIndexPairs = map[comm.Datatype]comm.Datatype{
 }
 
 func typeFunctions() []mpiFunc {
-	return []mpiFunc{
+	// the large-count decoding functions are not derived (mpi_type_c.go)
+	return append(typeDecodeCFunctions(), []mpiFunc{
 		{name: "MPI_Type_contiguous", params: params(3), fn: func(c *call) error {
 			// (count, oldtype, newtype*)
 			count := c.int(0)
@@ -221,33 +225,33 @@ func typeFunctions() []mpiFunc {
 			return c.newType(c.u32(4), &dtype{tm: tm, combiner: abi.CombinerHvector,
 				ints: []int32{int32(count), int32(bl)}, addrs: []int32{int32(stride)}, types: []*dtype{old}})
 		}},
-		{name: "MPI_Type_indexed", params: params(5), fn: func(c *call) error {
+		{name: "MPI_Type_indexed", params: params(5), countAware: true, fn: func(c *call) error {
 			// (count, blocklengths[], displacements[], oldtype, newtype*)
 			return c.indexed(abi.CombinerIndexed)
 		}},
-		{name: "MPI_Type_create_hindexed", params: params(5), fn: func(c *call) error {
+		{name: "MPI_Type_create_hindexed", params: params(5), countAware: true, fn: func(c *call) error {
 			// (count, blocklengths[], displacements[] (MPI_Aint), oldtype, newtype*)
 			return c.indexed(abi.CombinerHindexed)
 		}},
-		{name: "MPI_Type_create_indexed_block", params: params(5), fn: func(c *call) error {
+		{name: "MPI_Type_create_indexed_block", params: params(5), countAware: true, fn: func(c *call) error {
 			// (count, blocklength, displacements[], oldtype, newtype*)
 			return c.indexed(abi.CombinerIndexedBlock)
 		}},
-		{name: "MPI_Type_create_hindexed_block", params: params(5), fn: func(c *call) error {
+		{name: "MPI_Type_create_hindexed_block", params: params(5), countAware: true, fn: func(c *call) error {
 			// (count, blocklength, displacements[] (MPI_Aint), oldtype, newtype*)
 			return c.indexed(abi.CombinerHindexedBlock)
 		}},
-		{name: "MPI_Type_create_struct", params: params(5), fn: func(c *call) error {
+		{name: "MPI_Type_create_struct", params: params(5), countAware: true, fn: func(c *call) error {
 			// (count, blocklengths[], displacements[] (MPI_Aint), types[], newtype*)
 			count := c.int(0)
 			if err := countArg(count, "count"); err != nil {
 				return err
 			}
-			bls, err := c.int32s(c.u32(1), count, "array_of_blocklengths")
+			bls, err := c.countArray(1, count, "array_of_blocklengths")
 			if err != nil {
 				return err
 			}
-			displs, err := c.int32s(c.u32(2), count, "array_of_displacements")
+			displs, err := c.countArray(2, count, "array_of_displacements")
 			if err != nil {
 				return err
 			}
@@ -273,21 +277,21 @@ func typeFunctions() []mpiFunc {
 			ints := append([]int32{int32(count)}, bls...)
 			return c.newType(c.u32(4), &dtype{tm: tm, combiner: abi.CombinerStruct, ints: ints, addrs: displs, types: types})
 		}},
-		{name: "MPI_Type_create_subarray", params: params(7), fn: func(c *call) error {
+		{name: "MPI_Type_create_subarray", params: params(7), countAware: true, fn: func(c *call) error {
 			// (ndims, sizes[], subsizes[], starts[], order, oldtype, newtype*)
 			n := c.int(0)
 			if n < 1 {
 				return comm.Errorf(comm.ErrArg, "ndims %d must be positive", n)
 			}
-			sizes, err := c.int32s(c.u32(1), n, "array_of_sizes")
+			sizes, err := c.countArray(1, n, "array_of_sizes")
 			if err != nil {
 				return err
 			}
-			subsizes, err := c.int32s(c.u32(2), n, "array_of_subsizes")
+			subsizes, err := c.countArray(2, n, "array_of_subsizes")
 			if err != nil {
 				return err
 			}
-			starts, err := c.int32s(c.u32(3), n, "array_of_starts")
+			starts, err := c.countArray(3, n, "array_of_starts")
 			if err != nil {
 				return err
 			}
@@ -310,25 +314,25 @@ func typeFunctions() []mpiFunc {
 			ints = append(append(append(append(ints, sizes...), subsizes...), starts...), int32(c.int(4)))
 			return c.newType(c.u32(6), &dtype{tm: tm, combiner: abi.CombinerSubarray, ints: ints, types: []*dtype{old}})
 		}},
-		{name: "MPI_Type_create_darray", params: params(10), fn: func(c *call) error {
+		{name: "MPI_Type_create_darray", params: params(10), countAware: true, fn: func(c *call) error {
 			// (size, rank, ndims, gsizes[], distribs[], dargs[], psizes[], order, oldtype, newtype*)
 			size, rank, n := c.int(0), c.int(1), c.int(2)
 			if n < 1 {
 				return comm.Errorf(comm.ErrArg, "ndims %d must be positive", n)
 			}
-			gsizes, err := c.int32s(c.u32(3), n, "array_of_gsizes")
+			gsizes, err := c.countArray(3, n, "array_of_gsizes")
 			if err != nil {
 				return err
 			}
-			distribs, err := c.int32s(c.u32(4), n, "array_of_distribs")
+			distribs, err := c.countArray(4, n, "array_of_distribs")
 			if err != nil {
 				return err
 			}
-			dargs, err := c.int32s(c.u32(5), n, "array_of_dargs")
+			dargs, err := c.countArray(5, n, "array_of_dargs")
 			if err != nil {
 				return err
 			}
-			psizes, err := c.int32s(c.u32(6), n, "array_of_psizes")
+			psizes, err := c.countArray(6, n, "array_of_psizes")
 			if err != nil {
 				return err
 			}
@@ -442,16 +446,12 @@ func typeFunctions() []mpiFunc {
 		extentFunc("MPI_Type_get_extent_x", true, "lb", "extent", (*comm.TypeMap).LB, (*comm.TypeMap).Extent),
 		extentFunc("MPI_Type_get_true_extent", false, "true_lb", "true_extent", (*comm.TypeMap).TrueLB, (*comm.TypeMap).TrueExtent),
 		extentFunc("MPI_Type_get_true_extent_x", true, "true_lb", "true_extent", (*comm.TypeMap).TrueLB, (*comm.TypeMap).TrueExtent),
-		{name: "MPI_Type_size", params: params(2), fn: func(c *call) error {
+		{name: "MPI_Type_size", params: params(2), countAware: true, fn: func(c *call) error {
 			d, err := c.datatype(c.u32(0))
 			if err != nil {
 				return err
 			}
-			s := d.tm.Size()
-			if s > math.MaxInt32 {
-				s = int64(abi.Undefined)
-			}
-			return c.putI32(c.u32(1), int32(s), "size")
+			return c.putCountArg(1, d.tm.Size(), "size")
 		}},
 		{name: "MPI_Type_size_x", params: params(2), fn: func(c *call) error {
 			d, err := c.datatype(c.u32(0))
@@ -470,7 +470,7 @@ func typeFunctions() []mpiFunc {
 		{name: "MPI_Aint_diff", params: params(2), beforeInit: true, value: func(c *call) uint32 {
 			return c.u32(0) - c.u32(1)
 		}},
-		{name: "MPI_Pack", params: params(7), fn: func(c *call) error {
+		{name: "MPI_Pack", params: params(7), countAware: true, fn: func(c *call) error {
 			// (inbuf, incount, datatype, outbuf, outsize, position*, comm)
 			if _, err := c.comm(c.u32(6)); err != nil {
 				return err
@@ -479,14 +479,14 @@ func typeFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			out, pos, err := c.packTarget(c.u32(3), int64(c.int(4)), c.u32(5), int64(len(data)), false)
+			out, pos, err := c.packTarget(c.u32(3), int64(c.int(4)), 5, int64(len(data)), false)
 			if err != nil {
 				return err
 			}
 			copy(out, data)
-			return c.putI32(c.u32(5), int32(pos+int64(len(data))), "position")
+			return c.putCountArg(5, pos+int64(len(data)), "position")
 		}},
-		{name: "MPI_Unpack", params: params(7), fn: func(c *call) error {
+		{name: "MPI_Unpack", params: params(7), countAware: true, fn: func(c *call) error {
 			// (inbuf, insize, position*, outbuf, outcount, datatype, comm)
 			if _, err := c.comm(c.u32(6)); err != nil {
 				return err
@@ -500,7 +500,7 @@ func typeFunctions() []mpiFunc {
 				return err
 			}
 			n := int64(count) * d.tm.Size()
-			src, pos, err := c.packTarget(c.u32(0), int64(c.int(1)), c.u32(2), n, false)
+			src, pos, err := c.packTarget(c.u32(0), int64(c.int(1)), 2, n, false)
 			if err != nil {
 				return err
 			}
@@ -512,9 +512,9 @@ func typeFunctions() []mpiFunc {
 			if err := tb.unpack(dst); err != nil {
 				return err
 			}
-			return c.putI32(c.u32(2), int32(pos+n), "position")
+			return c.putCountArg(2, pos+n, "position")
 		}},
-		{name: "MPI_Pack_size", params: params(4), fn: func(c *call) error {
+		{name: "MPI_Pack_size", params: params(4), countAware: true, fn: func(c *call) error {
 			// (incount, datatype, comm, size*)
 			if _, err := c.comm(c.u32(2)); err != nil {
 				return err
@@ -528,13 +528,13 @@ func typeFunctions() []mpiFunc {
 				return err
 			}
 			n := int64(count) * d.tm.Size()
-			if n > math.MaxInt32 {
-				return comm.Errorf(comm.ErrCount, "%d elements of the datatype need %d bytes, more than an int can say", count, n)
+			if n > math.MaxInt32 && c.countWidth(3) == 4 {
+				return comm.Errorf(comm.ErrCount, "%d elements of the datatype need %d bytes, more than an int can say (MPI_Pack_size_c can)", count, n)
 			}
 			// The native packed form is the data itself, with no header.
-			return c.putI32(c.u32(3), int32(n), "size")
+			return c.putCountArg(3, n, "size")
 		}},
-		{name: "MPI_Pack_external", params: params(7), fn: func(c *call) error {
+		{name: "MPI_Pack_external", params: params(7), countAware: true, fn: func(c *call) error {
 			// (datarep, inbuf, incount, datatype, outbuf, outsize (MPI_Aint), position* (MPI_Aint))
 			if err := c.datarep(c.u32(0)); err != nil {
 				return err
@@ -549,14 +549,14 @@ func typeFunctions() []mpiFunc {
 				return err
 			}
 			n := d.tm.External32Size(int64(count))
-			out, pos, err := c.packTarget(c.u32(4), int64(c.int(5)), c.u32(6), n, true)
+			out, pos, err := c.packTarget(c.u32(4), int64(c.int(5)), 6, n, true)
 			if err != nil {
 				return err
 			}
 			d.tm.ToExternal32(out, data, int64(count))
-			return c.putI32(c.u32(6), int32(pos+n), "position")
+			return c.putCountArg(6, pos+n, "position")
 		}},
-		{name: "MPI_Unpack_external", params: params(7), fn: func(c *call) error {
+		{name: "MPI_Unpack_external", params: params(7), countAware: true, fn: func(c *call) error {
 			// (datarep, inbuf, insize (MPI_Aint), position* (MPI_Aint), outbuf, outcount, datatype)
 			if err := c.datarep(c.u32(0)); err != nil {
 				return err
@@ -570,7 +570,7 @@ func typeFunctions() []mpiFunc {
 				return err
 			}
 			n := d.tm.External32Size(int64(count))
-			src, pos, err := c.packTarget(c.u32(1), int64(c.int(2)), c.u32(3), n, true)
+			src, pos, err := c.packTarget(c.u32(1), int64(c.int(2)), 3, n, true)
 			if err != nil {
 				return err
 			}
@@ -582,9 +582,9 @@ func typeFunctions() []mpiFunc {
 			if err := tb.unpack(dst); err != nil {
 				return err
 			}
-			return c.putI32(c.u32(3), int32(pos+n), "position")
+			return c.putCountArg(3, pos+n, "position")
 		}},
-		{name: "MPI_Pack_external_size", params: params(4), fn: func(c *call) error {
+		{name: "MPI_Pack_external_size", params: params(4), countAware: true, fn: func(c *call) error {
 			// (datarep, incount, datatype, size* (MPI_Aint))
 			if err := c.datarep(c.u32(0)); err != nil {
 				return err
@@ -601,15 +601,18 @@ func typeFunctions() []mpiFunc {
 				return err
 			}
 			n := d.tm.External32Size(int64(count))
-			if n > math.MaxInt32 {
-				return comm.Errorf(comm.ErrCount, "%d elements of the datatype need %d bytes in external32, more than an MPI_Aint can say", count, n)
+			if n > math.MaxInt32 && c.countWidth(3) == 4 {
+				return comm.Errorf(comm.ErrCount, "%d elements of the datatype need %d bytes in external32, more than an MPI_Aint can say (MPI_Pack_external_size_c can)", count, n)
 			}
-			return c.putI32(c.u32(3), int32(n), "size")
+			return c.putCountArg(3, n, "size")
 		}},
 		{name: "MPI_Type_get_envelope", params: params(5), fn: func(c *call) error {
 			// (datatype, num_integers*, num_addresses*, num_datatypes*, combiner*)
 			d, err := c.datatype(c.u32(0))
 			if err != nil {
+				return err
+			}
+			if err := notLargeCount(d); err != nil {
 				return err
 			}
 			ni, na, nd, comb := envelope(d)
@@ -622,7 +625,15 @@ func typeFunctions() []mpiFunc {
 		}},
 		{name: "MPI_Type_get_contents", params: params(7), fn: func(c *call) error {
 			// (datatype, max_integers, max_addresses, max_datatypes, integers[], addresses[], datatypes[])
-			return c.typeContents()
+			d, err := c.datatype(c.u32(0))
+			if err != nil {
+				return err
+			}
+			if err := notLargeCount(d); err != nil {
+				return err
+			}
+			max := [4]int64{int64(c.int(1)), int64(c.int(2)), 0, int64(c.int(3))}
+			return c.typeContents(d, typeArgs{ints: d.ints, addrs: d.addrs}, max, c.u32(4), c.u32(5), 0, c.u32(6))
 		}},
 		{name: "MPI_Type_set_name", params: params(2), fn: func(c *call) error {
 			d, err := c.datatype(c.u32(0))
@@ -692,7 +703,7 @@ func typeFunctions() []mpiFunc {
 			}
 			return c.newType(c.u32(2), &dtype{tm: tm, combiner: abi.CombinerValueIndex, types: []*dtype{v, ix}})
 		}},
-	}
+	}...)
 }
 
 // indexed builds the four indexed flavours: (count, blocklengths[] or
@@ -710,10 +721,10 @@ func (c *call) indexed(combiner int32) error {
 			return comm.Errorf(comm.ErrArg, "negative blocklength %d", bl)
 		}
 		bls = repeat(int32(c.int(1)), count)
-	} else if bls, err = c.int32s(c.u32(1), count, "array_of_blocklengths"); err != nil {
+	} else if bls, err = c.countArray(1, count, "array_of_blocklengths"); err != nil {
 		return err
 	}
-	displs, err := c.int32s(c.u32(2), count, "array_of_displacements")
+	displs, err := c.countArray(2, count, "array_of_displacements")
 	if err != nil {
 		return err
 	}
@@ -748,14 +759,14 @@ func (c *call) indexed(combiner int32) error {
 }
 
 // packTarget checks a packing buffer of size bytes at ptr with the
-// position at posPtr (an int, or an MPI_Aint: both 4 bytes on wasm32) and
-// returns the n bytes at the position.
-func (c *call) packTarget(ptr uint32, size int64, posPtr uint32, n int64, external bool) ([]byte, int64, error) {
-	p, err := c.getI32(posPtr, "position")
+// position that argument posArg points to (an int or an MPI_Aint, both 4
+// bytes on wasm32, or an MPI_Count in the _c variants) and returns the n
+// bytes at the position.
+func (c *call) packTarget(ptr uint32, size int64, posArg int, n int64, external bool) ([]byte, int64, error) {
+	pos, err := c.getCountArg(posArg, "position")
 	if err != nil {
 		return nil, 0, err
 	}
-	pos := int64(p)
 	if size < 0 {
 		return nil, 0, comm.Errorf(comm.ErrArg, "negative buffer size %d", size)
 	}
@@ -772,36 +783,35 @@ func (c *call) packTarget(ptr uint32, size int64, posPtr uint32, n int64, extern
 	return b[pos : pos+n], pos, nil
 }
 
-// typeContents is MPI_Type_get_contents. Derived datatypes in the result
+// typeContents is MPI_Type_get_contents and its _c variant: the arguments
+// a of the constructor of d go to the guest arrays at ip (ints), ap
+// (MPI_Aints), lp (MPI_Counts; 0 for the int form) and tp (datatypes),
+// which have room for max[0..3] values. Derived datatypes in the result
 // are new handles (the program frees them); predefined ones are the
 // predefined handles.
-func (c *call) typeContents() error {
-	d, err := c.datatype(c.u32(0))
-	if err != nil {
-		return err
-	}
+func (c *call) typeContents(d *dtype, a typeArgs, max [4]int64, ip, ap, lp, tp uint32) error {
 	if d.predefined() {
-		return comm.Errorf(comm.ErrType, "MPI_Type_get_contents: %s is a predefined datatype (combiner MPI_COMBINER_NAMED)", d.name)
+		return comm.Errorf(comm.ErrType, "%s is a predefined datatype (combiner MPI_COMBINER_NAMED)", d.name)
 	}
-	maxI, maxA, maxD := c.int(1), c.int(2), c.int(3)
-	if maxI < len(d.ints) || maxA < len(d.addrs) || maxD < len(d.types) {
-		return comm.Errorf(comm.ErrArg, "MPI_Type_get_contents needs room for %d integers, %d addresses and %d datatypes (got %d, %d, %d)",
-			len(d.ints), len(d.addrs), len(d.types), maxI, maxA, maxD)
+	if max[0] < int64(len(a.ints)) || max[1] < int64(len(a.addrs)) || max[2] < int64(len(a.large)) || max[3] < int64(len(d.types)) {
+		return comm.Errorf(comm.ErrArg, "the contents need room for %d integers, %d addresses, %d large counts and %d datatypes (got %d, %d, %d, %d)",
+			len(a.ints), len(a.addrs), len(a.large), len(d.types), max[0], max[1], max[2], max[3])
 	}
-	ib, err := c.view(c.u32(4), 4*len(d.ints), "array_of_integers")
+	ib, err := c.view(ip, 4*len(a.ints), "array_of_integers")
 	if err != nil {
 		return err
 	}
-	ab, err := c.view(c.u32(5), 4*len(d.addrs), "array_of_addresses")
+	ab, err := c.view(ap, 4*len(a.addrs), "array_of_addresses")
 	if err != nil {
 		return err
 	}
-	tb, err := c.view(c.u32(6), 4*len(d.types), "array_of_datatypes")
+	lb, err := c.view(lp, 8*len(a.large), "array_of_large_counts")
 	if err != nil {
 		return err
 	}
-	put := func(b []byte, i int, v uint32) {
-		b[4*i], b[4*i+1], b[4*i+2], b[4*i+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	tb, err := c.view(tp, 4*len(d.types), "array_of_datatypes")
+	if err != nil {
+		return err
 	}
 	hs := make([]uint32, len(d.types))
 	for i, t := range d.types {
@@ -809,7 +819,7 @@ func (c *call) typeContents() error {
 			hs[i] = t.handle
 			continue
 		}
-		cp := &dtype{tm: t.tm, committed: t.committed, combiner: t.combiner, ints: t.ints, addrs: t.addrs, types: t.types, name: c.r.types.name(t)}
+		cp := &dtype{tm: t.tm, committed: t.committed, combiner: t.combiner, ints: t.ints, addrs: t.addrs, types: t.types, name: c.r.types.name(t), largeCount: t.largeCount}
 		if hs[i], err = c.r.types.add(cp); err != nil {
 			for _, h := range hs[:i] {
 				if h >= firstTypeHandle {
@@ -819,33 +829,39 @@ func (c *call) typeContents() error {
 			return err
 		}
 	}
-	for i, v := range d.ints {
-		put(ib, i, uint32(v))
+	for i, v := range a.ints {
+		binary.LittleEndian.PutUint32(ib[4*i:], uint32(v))
 	}
-	for i, v := range d.addrs {
-		put(ab, i, uint32(v))
+	for i, v := range a.addrs {
+		binary.LittleEndian.PutUint32(ab[4*i:], uint32(v))
+	}
+	for i, v := range a.large {
+		binary.LittleEndian.PutUint64(lb[8*i:], uint64(v))
 	}
 	for i, h := range hs {
-		put(tb, i, h)
+		binary.LittleEndian.PutUint32(tb[4*i:], h)
 	}
 	return nil
 }
 
 // extentFunc is one of the (true) extent queries: (datatype, &lb, &extent),
 // written as MPI_Aint, or as MPI_Count for the _x forms.
+// The MPI_Aint forms derive their _c variants (MPI_Count results).
 func extentFunc(name string, wide bool, lbName, extName string, lb, ext func(*comm.TypeMap) int64) mpiFunc {
-	return mpiFunc{name: name, params: params(3), fn: func(c *call) error {
+	return mpiFunc{name: name, params: params(3), countAware: true, fn: func(c *call) error {
 		d, err := c.datatype(c.u32(0))
 		if err != nil {
 			return err
 		}
-		put := c.putAint
 		if wide {
-			put = c.putI64
+			if err := c.putI64(c.u32(1), lb(d.tm), lbName); err != nil {
+				return err
+			}
+			return c.putI64(c.u32(2), ext(d.tm), extName)
 		}
-		if err := put(c.u32(1), lb(d.tm), lbName); err != nil {
+		if err := c.putCountArg(1, lb(d.tm), lbName); err != nil {
 			return err
 		}
-		return put(c.u32(2), ext(d.tm), extName)
+		return c.putCountArg(2, ext(d.tm), extName)
 	}}
 }

@@ -110,6 +110,7 @@ type rankState struct {
 	groupAlloc  handleAlloc
 	groups      map[uint32]*comm.Group
 	inter       map[uint32]*interComm // intercommunicators: the extra state
+	idups       int                   // MPI_Comm_idup agreements in flight (mpi_comm.go)
 
 	// user-defined operations, attributes, info objects, error handlers
 	// and classes, guest callbacks and host-owned guest memory

@@ -41,6 +41,10 @@ type dtype struct {
 	addrs    []int32 // MPI_Aint is 4 bytes on wasm32
 	types    []*dtype
 	name     string
+	// largeCount marks a type made by a large-count constructor
+	// (MPI_Type_contiguous_c, ...): its counts, displacements and strides
+	// decode as large counts (mpi_type_c.go).
+	largeCount bool
 }
 
 func (d *dtype) predefined() bool { return d.handle != 0 }
@@ -348,9 +352,14 @@ func (c *call) int32s(ptr uint32, n int, what string) ([]int32, error) {
 	return out, nil
 }
 
+// releaseFunc is what runs when a Wait or Test completes a request, on the
+// rank's goroutine, in the completing call c (guest callbacks run in c's
+// instance); an error becomes the request's error.
+type releaseFunc func(c *call) error
+
 // setRelease adds f to what runs when request h completes through a Wait
 // or Test (after any release already set).
-func (r *rankState) setRelease(h uint32, f func()) {
+func (r *rankState) setRelease(h uint32, f releaseFunc) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rs := r.requests[h]
@@ -358,7 +367,13 @@ func (r *rankState) setRelease(h uint32, f func()) {
 		return
 	}
 	if prev := rs.release; prev != nil {
-		rs.release = func() { prev(); f() }
+		rs.release = func(c *call) error {
+			err := prev(c)
+			if err2 := f(c); err == nil {
+				err = err2
+			}
+			return err
+		}
 	} else {
 		rs.release = f
 	}

@@ -37,3 +37,15 @@ func TestTopoNeighbor(t *testing.T) {
 		})
 	}
 }
+
+// TestTopoNeighborLargeCount covers the _c neighbourhood collectives
+// (derived from their bases, rank/bigcount.go).
+func TestTopoNeighborLargeCount(t *testing.T) {
+	t.Parallel()
+	for _, np := range []int{1, 2, 5} {
+		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
+			t.Parallel()
+			pass(t, "topo_neighbor_c.c", np)
+		})
+	}
+}

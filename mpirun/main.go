@@ -13,12 +13,9 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
-
-	"github.com/wasmpi/wasmpi/rank"
 )
 
 func main() {
-	rank.ReexecWithoutAsyncPreemption()
 	// The Go heap holds only small per-message bookkeeping (guest memories
 	// are mapped outside it), so collect less often: fewer GC cycles
 	// competing with the ranks for the cores (ping-pong 8 B: ~10% faster).

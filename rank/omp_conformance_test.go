@@ -82,7 +82,7 @@ func TestOmpConformance(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.TrimSuffix(c.name, ".c")+"/"+strings.Join(append(c.env, c.flags...), ","), func(t *testing.T) {
-			// Not parallel: concurrent OpenMP jobs in one process have corrupted memory (a bug not yet found; see the OpenMP issue notes).
+			t.Parallel()
 			expectOmpModulePass(t, c.name, buildC(t, c.name, append([]string{"-fopenmp"}, c.flags...)...), 1, c.env)
 		})
 	}
@@ -91,7 +91,7 @@ func TestOmpConformance(t *testing.T) {
 // TestOmpVersion51 covers OpenMP 5.1 features (omp_all_memory, inoutset,
 // atomic compare).
 func TestOmpVersion51(t *testing.T) {
-	// Not parallel: concurrent OpenMP jobs in one process have corrupted memory (a bug not yet found; see the OpenMP issue notes).
+	t.Parallel()
 	out := runOmp(t, buildC(t, "omp_tasks51.c", "-fopenmp", "-fopenmp-version=51"), 1, []string{"OMP_NUM_THREADS=4"})
 	if out.Result.ExitCode != 0 || !strings.Contains(out.Stdout, "No Errors") {
 		t.Fatalf("exit %d (%v)\n%s", out.Result.ExitCode, out.Result.Failure, out.Stdout)
@@ -102,7 +102,7 @@ func TestOmpVersion51(t *testing.T) {
 // critical sections and atomics, and libc calls from every thread; output
 // lines written by several threads at once stay whole.
 func TestOmpStress(t *testing.T) {
-	// Not parallel: concurrent OpenMP jobs in one process have corrupted memory (a bug not yet found; see the OpenMP issue notes).
+	t.Parallel()
 	out := expectOmpPass(t, "omp_stress.c", 1, []string{"OMP_NUM_THREADS=4"}, "2000")
 	line := regexp.MustCompile(`^line [0-3] [0-9]+ end$`)
 	n := 0
@@ -121,27 +121,27 @@ func TestOmpStress(t *testing.T) {
 
 // TestOmpHybrid is MPI + OpenMP: two ranks with three threads each.
 func TestOmpHybrid(t *testing.T) {
-	// Not parallel: concurrent OpenMP jobs in one process have corrupted memory (a bug not yet found; see the OpenMP issue notes).
+	t.Parallel()
 	expectOmpPass(t, "omp_hybrid.c", 2, []string{"OMP_NUM_THREADS=3"})
 }
 
 func TestOmpEnvironment(t *testing.T) {
-	// Not parallel: concurrent OpenMP jobs in one process have corrupted memory (a bug not yet found; see the OpenMP issue notes).
+	t.Parallel()
 	ncpu := runtime.NumCPU()
 	t.Run("default", func(t *testing.T) {
-		// Not parallel: concurrent OpenMP jobs in one process have corrupted memory (a bug not yet found; see the OpenMP issue notes).
+		t.Parallel()
 		// Default: the host's processors shared among the ranks.
 		expectOmpPass(t, "omp_env.c", 1, nil, "default", fmt.Sprint(max(1, ncpu)))
 		expectOmpPass(t, "omp_env.c", 2, nil, "default", fmt.Sprint(max(1, ncpu/2)))
 		expectOmpPass(t, "omp_env.c", 3*ncpu, nil, "default", "1")
 	})
 	t.Run("set", func(t *testing.T) {
-		// Not parallel: concurrent OpenMP jobs in one process have corrupted memory (a bug not yet found; see the OpenMP issue notes).
+		t.Parallel()
 		expectOmpPass(t, "omp_env.c", 1, []string{"OMP_NUM_THREADS=3,2", "OMP_SCHEDULE=guided,5",
 			"OMP_PROC_BIND=spread,close", "OMP_DYNAMIC=true", "OMP_STACKSIZE=16M"}, "set")
 	})
 	t.Run("malformed", func(t *testing.T) {
-		// Not parallel: concurrent OpenMP jobs in one process have corrupted memory (a bug not yet found; see the OpenMP issue notes).
+		t.Parallel()
 		// Malformed values are ignored.
 		expectOmpPass(t, "omp_env.c", 1, []string{"OMP_NUM_THREADS=x", "OMP_SCHEDULE=sometimes",
 			"OMP_PROC_BIND=maybe", "OMP_STACKSIZE=huge"}, "bad", fmt.Sprint(max(1, ncpu)))
@@ -152,7 +152,7 @@ func TestOmpEnvironment(t *testing.T) {
 // the initial one fails the rank with an explanation; a data race does
 // not harm the host.
 func TestOmpThreadFailures(t *testing.T) {
-	// Not parallel: concurrent OpenMP jobs in one process have corrupted memory (a bug not yet found; see the OpenMP issue notes).
+	t.Parallel()
 	mod := buildOmp(t, "omp_fail.c")
 	cases := []struct {
 		mode string
@@ -169,7 +169,7 @@ func TestOmpThreadFailures(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.mode, func(t *testing.T) {
-			// Not parallel: concurrent OpenMP jobs in one process have corrupted memory (a bug not yet found; see the OpenMP issue notes).
+			t.Parallel()
 			out := runOmp(t, mod, 1, append([]string{"OMP_NUM_THREADS=2"}, c.env...), c.mode)
 			res := out.Result
 			if res.ExitCode != c.code || res.Failure == nil {
@@ -187,7 +187,7 @@ func TestOmpThreadFailures(t *testing.T) {
 		})
 	}
 	t.Run("race", func(t *testing.T) {
-		// Not parallel: concurrent OpenMP jobs in one process have corrupted memory (a bug not yet found; see the OpenMP issue notes).
+		t.Parallel()
 		out := runOmp(t, mod, 1, []string{"OMP_NUM_THREADS=4"}, "race")
 		if out.Result.ExitCode != 0 || !strings.Contains(out.Stdout, "racy counter") {
 			t.Fatalf("exit %d (%v)\n%s", out.Result.ExitCode, out.Result.Failure, out.Stdout)
@@ -198,7 +198,7 @@ func TestOmpThreadFailures(t *testing.T) {
 // TestOmpJobStop: ranks whose OpenMP threads wait (in MPI, at a barrier,
 // for a lock) stop when another rank aborts.
 func TestOmpJobStop(t *testing.T) {
-	// Not parallel: concurrent OpenMP jobs in one process have corrupted memory (a bug not yet found; see the OpenMP issue notes).
+	t.Parallel()
 	start := time.Now()
 	out := runOmp(t, buildOmp(t, "omp_abort.c"), 2, nil)
 	res := out.Result
@@ -221,7 +221,7 @@ func TestOmpJobStop(t *testing.T) {
 // TestOmpUnsupported: a program using an OpenMP entry point the runtime
 // does not provide (task reductions) fails before it starts.
 func TestOmpUnsupported(t *testing.T) {
-	// Not parallel: concurrent OpenMP jobs in one process have corrupted memory (a bug not yet found; see the OpenMP issue notes).
+	t.Parallel()
 	mod := buildOmp(t, "omp_unsupported.c")
 	_, err := rank.Compile(context.Background(), rank.Config{Module: mod, Name: "u.wasm", Ranks: 1})
 	var mie *rank.MissingImportsError
@@ -236,7 +236,7 @@ func TestOmpUnsupported(t *testing.T) {
 // TestOmpModuleWithoutOpenMP: programs built without -fopenmp are not
 // affected by the runtime's presence.
 func TestOmpModuleWithoutOpenMP(t *testing.T) {
-	// Not parallel: concurrent OpenMP jobs in one process have corrupted memory (a bug not yet found; see the OpenMP issue notes).
+	t.Parallel()
 	expectPass(t, "p2p_basic.c", 2)
 }
 

@@ -86,3 +86,7 @@ func TestCallbackFailures(t *testing.T) {
 		pass(t, "op_user_fail.c", 2, "return")
 	})
 }
+
+// TestStatusAndConversions: status accessors and set_elements, handle
+// conversions, the hardware info, removing error codes (misc_status.c).
+func TestStatusAndConversions(t *testing.T) { miscRun(t, "misc_status.c", 1, 3) }

@@ -84,7 +84,7 @@ func mpiFunctions() []mpiFunc {
 	fs = append(fs, attrFunctions()...)
 	fs = append(fs, infoFunctions()...)
 	fs = append(fs, errhFunctions()...)
-	fs = append(fs, winFunctions()...) // one-sided communication (mpi_win.go)
+	fs = append(fs, winFunctions()...)  // one-sided communication (mpi_win.go)
 	fs = append(fs, miscFunctions()...) // status accessors, handle conversions, ... (mpi_misc.go)
 	fs = withHooks(fs)
 	// the large-count _c variants of everything above (bigcount.go)

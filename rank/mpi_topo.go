@@ -464,39 +464,10 @@ func topoFunctions() []mpiFunc {
 			}
 			return c.putI32(c.u32(1), status, "status")
 		}},
-		{name: "MPI_Cart_create", params: params(6), fn: func(c *call) error {
-			// (comm_old, ndims, dims[], periods[], reorder, comm_cart*)
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			localErr := c.checkOut(c.u32(5), "comm_cart")
-			var t *comm.CartTopology
-			if localErr == nil {
-				t, localErr = c.cartArgs(c.int(1), c.u32(2), c.u32(3), cs.c.Size())
-			}
-			n := 0
-			if t != nil {
-				n = t.Size()
-			}
-			return c.createTopoComm(cs, n, &comm.Topology{Kind: comm.TopoCart, Cart: t}, localErr, c.u32(5))
-		}},
-		{name: "MPI_Cart_map", params: params(5), fn: func(c *call) error {
-			// (comm, ndims, dims[], periods[], newrank*)
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			t, err := c.cartArgs(c.int(1), c.u32(2), c.u32(3), cs.c.Size())
-			if err != nil {
-				return err
-			}
-			r := int32(cs.c.Rank())
-			if int(r) >= t.Size() {
-				r = abi.Undefined
-			}
-			return c.putI32(c.u32(4), r, "newrank")
-		}},
+		// (comm_old, ndims, dims[], periods[], reorder, comm_cart*)
+		topoCreateFunc("MPI_Cart_create", "comm_cart", cartTopology),
+		// (comm, ndims, dims[], periods[], newrank*)
+		topoMapFunc("MPI_Cart_map", cartTopology),
 		{name: "MPI_Cartdim_get", params: params(2), fn: func(c *call) error {
 			cs, err := c.comm(c.u32(0))
 			if err != nil {
@@ -621,39 +592,10 @@ func topoFunctions() []mpiFunc {
 			c.r.setTopology(h, &comm.Topology{Kind: comm.TopoCart, Cart: sub})
 			return c.putComm(c.u32(2), h)
 		}},
-		{name: "MPI_Graph_create", params: params(6), fn: func(c *call) error {
-			// (comm_old, nnodes, index[], edges[], reorder, comm_graph*)
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			localErr := c.checkOut(c.u32(5), "comm_graph")
-			var g *comm.GraphTopology
-			if localErr == nil {
-				g, localErr = c.graphArgs(c.int(1), c.u32(2), c.u32(3), cs.c.Size())
-			}
-			n := 0
-			if g != nil {
-				n = g.Nodes()
-			}
-			return c.createTopoComm(cs, n, &comm.Topology{Kind: comm.TopoGraph, Graph: g}, localErr, c.u32(5))
-		}},
-		{name: "MPI_Graph_map", params: params(5), fn: func(c *call) error {
-			// (comm, nnodes, index[], edges[], newrank*)
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			g, err := c.graphArgs(c.int(1), c.u32(2), c.u32(3), cs.c.Size())
-			if err != nil {
-				return err
-			}
-			r := int32(cs.c.Rank())
-			if int(r) >= g.Nodes() {
-				r = abi.Undefined
-			}
-			return c.putI32(c.u32(4), r, "newrank")
-		}},
+		// (comm_old, nnodes, index[], edges[], reorder, comm_graph*)
+		topoCreateFunc("MPI_Graph_create", "comm_graph", graphTopology),
+		// (comm, nnodes, index[], edges[], newrank*)
+		topoMapFunc("MPI_Graph_map", graphTopology),
 		{name: "MPI_Graphdims_get", params: params(3), fn: func(c *call) error {
 			cs, err := c.comm(c.u32(0))
 			if err != nil {
@@ -1048,4 +990,64 @@ func resolveNeighborAlltoallw(c *call, nb comm.Neighborhood) (neighborBufs, erro
 		}
 	}
 	return neighborBufs{sends, recvs, post}, nil
+}
+
+// topoArgs reads arguments 1-3 of MPI_Cart_create/_map or
+// MPI_Graph_create/_map for a communicator of size processes: the topology
+// and the number of processes it places.
+type topoArgs func(c *call, size int) (*comm.Topology, int, error)
+
+func cartTopology(c *call, size int) (*comm.Topology, int, error) {
+	t, err := c.cartArgs(c.int(1), c.u32(2), c.u32(3), size)
+	if err != nil {
+		return nil, 0, err
+	}
+	return &comm.Topology{Kind: comm.TopoCart, Cart: t}, t.Size(), nil
+}
+
+func graphTopology(c *call, size int) (*comm.Topology, int, error) {
+	g, err := c.graphArgs(c.int(1), c.u32(2), c.u32(3), size)
+	if err != nil {
+		return nil, 0, err
+	}
+	return &comm.Topology{Kind: comm.TopoGraph, Graph: g}, g.Nodes(), nil
+}
+
+// topoCreateFunc is MPI_Cart_create or MPI_Graph_create: collective over
+// the old communicator; a process whose own arguments are bad still takes
+// part (createTopoComm) and gets its error.
+func topoCreateFunc(name, out string, args topoArgs) mpiFunc {
+	return mpiFunc{name: name, params: params(6), fn: func(c *call) error {
+		cs, err := c.comm(c.u32(0))
+		if err != nil {
+			return err
+		}
+		localErr := c.checkOut(c.u32(5), out)
+		var t *comm.Topology
+		n := 0
+		if localErr == nil {
+			t, n, localErr = args(c, cs.c.Size())
+		}
+		return c.createTopoComm(cs, n, t, localErr, c.u32(5))
+	}}
+}
+
+// topoMapFunc is MPI_Cart_map or MPI_Graph_map: the rank the process
+// would have in the topology (ranks are not reordered), or MPI_UNDEFINED.
+func topoMapFunc(name string, args topoArgs) mpiFunc {
+	return mpiFunc{name: name, params: params(5), fn: func(c *call) error {
+		cs, err := c.comm(c.u32(0))
+		if err != nil {
+			return err
+		}
+		_, n, err := args(c, cs.c.Size())
+		if err != nil {
+			return err
+		}
+		r := int32(cs.c.Rank())
+		if int(r) >= n {
+			r = abi.Undefined
+		}
+		return c.putI32(c.u32(4), r, "newrank")
+	}}
 }

@@ -238,20 +238,10 @@ func prepInterGather(vector bool) interPrep {
 		}
 		switch role {
 		case rootHere:
-			var recv []byte
-			var counts, displs []int
-			var rt typedBuf
-			if vector {
-				if recv, counts, displs, rt, err = c.vector(c.u32(3), 4, 5, x.remote, c.u32(6), false, "receive buffer"); err != nil {
-					return collRun{}, err
-				}
-			} else {
-				if recv, rt, err = c.recvBuffer(c.u32(3), c.int(4)*x.remote, c.u32(5), "receive buffer"); err != nil {
-					return collRun{}, err
-				}
-				counts, displs = fixedBlocks(x.remote, c.int(4)*rt.Size())
+			recv, recvs, rt, err := c.peerBlocks(3, vector, true, x.remote)
+			if err != nil {
+				return collRun{}, err
 			}
-			recvs := blocksOf(recv, counts, displs)
 			return collRun{cs: cs, run: interOnly(func(ctx context.Context, cm *comm.Comm, seq uint64) error {
 				return interMove(ctx, cm, seq, 0, nil, recvs)
 			}), post: unpackPost(rt, recv)}, nil
@@ -286,20 +276,10 @@ func prepInterScatter(vector bool) interPrep {
 		}
 		switch role {
 		case rootHere:
-			var send []byte
-			var counts, displs []int
-			if vector {
-				if send, counts, displs, _, err = c.vector(c.u32(0), 1, 2, x.remote, c.u32(3), true, "send buffer"); err != nil {
-					return collRun{}, err
-				}
-			} else {
-				var st typedBuf
-				if send, st, err = c.buffer(c.u32(0), c.int(1)*x.remote, c.u32(2), "send buffer"); err != nil {
-					return collRun{}, err
-				}
-				counts, displs = fixedBlocks(x.remote, c.int(1)*st.Size())
+			_, sends, _, err := c.peerBlocks(0, vector, false, x.remote)
+			if err != nil {
+				return collRun{}, err
 			}
-			sends := blocksOf(send, counts, displs)
 			return collRun{cs: cs, run: interOnly(func(ctx context.Context, cm *comm.Comm, seq uint64) error {
 				return interMove(ctx, cm, seq, 0, sends, nil)
 			})}, nil
@@ -330,6 +310,37 @@ func fixedBlocks(n, size int) ([]int, []int) {
 }
 
 // blocksOf is one peerBuf per remote rank: buf[displs[r] : displs[r]+counts[r]].
+// peerBlocks reads the buffer whose arguments start at b, made of n equal
+// blocks (buf, count, type) or, when vector, of n blocks with counts and
+// displacements (buf, counts[], displs[], type), and splits it into one
+// block per peer. recv selects a receive buffer (unpacked after the
+// collective) rather than a send buffer.
+func (c *call) peerBlocks(b int, vector, recv bool, n int) ([]byte, []peerBuf, typedBuf, error) {
+	what := "send buffer"
+	if recv {
+		what = "receive buffer"
+	}
+	var buf []byte
+	var counts, displs []int
+	var tb typedBuf
+	var err error
+	switch {
+	case vector:
+		buf, counts, displs, tb, err = c.vector(c.u32(b), b+1, b+2, n, c.u32(b+3), !recv, what)
+	case recv:
+		buf, tb, err = c.recvBuffer(c.u32(b), c.int(b+1)*n, c.u32(b+2), what)
+	default:
+		buf, tb, err = c.buffer(c.u32(b), c.int(b+1)*n, c.u32(b+2), what)
+	}
+	if err != nil {
+		return nil, nil, typedBuf{}, err
+	}
+	if !vector {
+		counts, displs = fixedBlocks(n, c.int(b+1)*tb.Size())
+	}
+	return buf, blocksOf(buf, counts, displs), tb, nil
+}
+
 func blocksOf(buf []byte, counts, displs []int) []peerBuf {
 	out := make([]peerBuf, len(counts))
 	for r := range counts {
@@ -350,20 +361,10 @@ func prepInterAllgather(vector bool) interPrep {
 		if err != nil {
 			return collRun{}, err
 		}
-		var recv []byte
-		var counts, displs []int
-		var rt typedBuf
-		if vector {
-			if recv, counts, displs, rt, err = c.vector(c.u32(3), 4, 5, x.remote, c.u32(6), false, "receive buffer"); err != nil {
-				return collRun{}, err
-			}
-		} else {
-			if recv, rt, err = c.recvBuffer(c.u32(3), c.int(4)*x.remote, c.u32(5), "receive buffer"); err != nil {
-				return collRun{}, err
-			}
-			counts, displs = fixedBlocks(x.remote, c.int(4)*rt.Size())
+		recv, recvs, rt, err := c.peerBlocks(3, vector, true, x.remote)
+		if err != nil {
+			return collRun{}, err
 		}
-		recvs := blocksOf(recv, counts, displs)
 		sends := make([]peerBuf, x.remote)
 		for r := range sends {
 			sends[r] = peerBuf{r, send}
@@ -382,31 +383,20 @@ func prepInterAlltoall(vector bool) interPrep {
 		if err := noInterInPlace(c.u32(0)); err != nil {
 			return collRun{}, err
 		}
-		var send, recv []byte
-		var scounts, sdispls, rcounts, rdispls []int
-		var rt typedBuf
-		var err error
-		if vector {
-			// (sendbuf, sendcounts[], sdispls[], sendtype, recvbuf, recvcounts[], rdispls[], recvtype, comm)
-			if send, scounts, sdispls, _, err = c.vector(c.u32(0), 1, 2, x.remote, c.u32(3), true, "send buffer"); err != nil {
-				return collRun{}, err
-			}
-			if recv, rcounts, rdispls, rt, err = c.vector(c.u32(4), 5, 6, x.remote, c.u32(7), false, "receive buffer"); err != nil {
-				return collRun{}, err
-			}
-		} else {
-			// (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm)
-			var st typedBuf
-			if send, st, err = c.buffer(c.u32(0), c.int(1)*x.remote, c.u32(2), "send buffer"); err != nil {
-				return collRun{}, err
-			}
-			if recv, rt, err = c.recvBuffer(c.u32(3), c.int(4)*x.remote, c.u32(5), "receive buffer"); err != nil {
-				return collRun{}, err
-			}
-			scounts, sdispls = fixedBlocks(x.remote, c.int(1)*st.Size())
-			rcounts, rdispls = fixedBlocks(x.remote, c.int(4)*rt.Size())
+		// (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm) or
+		// (sendbuf, sendcounts[], sdispls[], sendtype, recvbuf, recvcounts[], rdispls[], recvtype, comm)
+		_, sends, _, err := c.peerBlocks(0, vector, false, x.remote)
+		if err != nil {
+			return collRun{}, err
 		}
-		sends, recvs := blocksOf(send, scounts, sdispls), blocksOf(recv, rcounts, rdispls)
+		rb := 3
+		if vector {
+			rb = 4
+		}
+		recv, recvs, rt, err := c.peerBlocks(rb, vector, true, x.remote)
+		if err != nil {
+			return collRun{}, err
+		}
 		return collRun{cs: cs, run: interOnly(func(ctx context.Context, cm *comm.Comm, seq uint64) error {
 			return interMove(ctx, cm, seq, 0, sends, recvs)
 		}), post: unpackPost(rt, recv)}, nil

@@ -50,28 +50,40 @@ func errNoTopology(t *comm.Topology, want comm.TopologyKind) error {
 	return comm.Errorf(comm.ErrTopology, "the communicator has a %s topology, not a %s one", t.Kind, want)
 }
 
-func (c *call) cart(cs *commState) (*comm.CartTopology, error) {
+func (c *call) cart(h uint32) (*commState, *comm.CartTopology, error) {
+	cs, err := c.comm(h)
+	if err != nil {
+		return nil, nil, err
+	}
 	t := c.r.topologyOf(cs)
 	if t == nil || t.Kind != comm.TopoCart {
-		return nil, errNoTopology(t, comm.TopoCart)
+		return nil, nil, errNoTopology(t, comm.TopoCart)
 	}
-	return t.Cart, nil
+	return cs, t.Cart, nil
 }
 
-func (c *call) graph(cs *commState) (*comm.GraphTopology, error) {
+func (c *call) graph(h uint32) (*commState, *comm.GraphTopology, error) {
+	cs, err := c.comm(h)
+	if err != nil {
+		return nil, nil, err
+	}
 	t := c.r.topologyOf(cs)
 	if t == nil || t.Kind != comm.TopoGraph {
-		return nil, errNoTopology(t, comm.TopoGraph)
+		return nil, nil, errNoTopology(t, comm.TopoGraph)
 	}
-	return t.Graph, nil
+	return cs, t.Graph, nil
 }
 
-func (c *call) distGraph(cs *commState) (*comm.DistGraphTopology, error) {
+func (c *call) distGraph(h uint32) (*commState, *comm.DistGraphTopology, error) {
+	cs, err := c.comm(h)
+	if err != nil {
+		return nil, nil, err
+	}
 	t := c.r.topologyOf(cs)
 	if t == nil || t.Kind != comm.TopoDistGraph {
-		return nil, errNoTopology(t, comm.TopoDistGraph)
+		return nil, nil, errNoTopology(t, comm.TopoDistGraph)
 	}
-	return t.Dist, nil
+	return cs, t.Dist, nil
 }
 
 // putInts writes vals to the guest array at ptr (nothing for none).
@@ -469,11 +481,7 @@ func topoFunctions() []mpiFunc {
 		// (comm, ndims, dims[], periods[], newrank*)
 		topoMapFunc("MPI_Cart_map", cartTopology),
 		{name: "MPI_Cartdim_get", params: params(2), fn: func(c *call) error {
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			t, err := c.cart(cs)
+			_, t, err := c.cart(c.u32(0))
 			if err != nil {
 				return err
 			}
@@ -481,11 +489,7 @@ func topoFunctions() []mpiFunc {
 		}},
 		{name: "MPI_Cart_get", params: params(5), fn: func(c *call) error {
 			// (comm, maxdims, dims[], periods[], coords[])
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			t, err := c.cart(cs)
+			cs, t, err := c.cart(c.u32(0))
 			if err != nil {
 				return err
 			}
@@ -506,11 +510,7 @@ func topoFunctions() []mpiFunc {
 		}},
 		{name: "MPI_Cart_rank", params: params(3), fn: func(c *call) error {
 			// (comm, coords[], rank*)
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			t, err := c.cart(cs)
+			_, t, err := c.cart(c.u32(0))
 			if err != nil {
 				return err
 			}
@@ -526,11 +526,7 @@ func topoFunctions() []mpiFunc {
 		}},
 		{name: "MPI_Cart_coords", params: params(4), fn: func(c *call) error {
 			// (comm, rank, maxdims, coords[])
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			t, err := c.cart(cs)
+			cs, t, err := c.cart(c.u32(0))
 			if err != nil {
 				return err
 			}
@@ -545,11 +541,7 @@ func topoFunctions() []mpiFunc {
 		}},
 		{name: "MPI_Cart_shift", params: params(5), fn: func(c *call) error {
 			// (comm, direction, disp, rank_source*, rank_dest*)
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			t, err := c.cart(cs)
+			cs, t, err := c.cart(c.u32(0))
 			if err != nil {
 				return err
 			}
@@ -573,7 +565,7 @@ func topoFunctions() []mpiFunc {
 				return err
 			}
 			localErr := c.checkOut(c.u32(2), "newcomm")
-			t, err := c.cart(cs)
+			_, t, err := c.cart(c.u32(0))
 			if localErr == nil {
 				localErr = err
 			}
@@ -597,11 +589,7 @@ func topoFunctions() []mpiFunc {
 		// (comm, nnodes, index[], edges[], newrank*)
 		topoMapFunc("MPI_Graph_map", graphTopology),
 		{name: "MPI_Graphdims_get", params: params(3), fn: func(c *call) error {
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			g, err := c.graph(cs)
+			_, g, err := c.graph(c.u32(0))
 			if err != nil {
 				return err
 			}
@@ -612,11 +600,7 @@ func topoFunctions() []mpiFunc {
 		}},
 		{name: "MPI_Graph_get", params: params(5), fn: func(c *call) error {
 			// (comm, maxindex, maxedges, index[], edges[])
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			g, err := c.graph(cs)
+			_, g, err := c.graph(c.u32(0))
 			if err != nil {
 				return err
 			}
@@ -633,11 +617,7 @@ func topoFunctions() []mpiFunc {
 		}},
 		{name: "MPI_Graph_neighbors_count", params: params(3), fn: func(c *call) error {
 			// (comm, rank, nneighbors*)
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			g, err := c.graph(cs)
+			_, g, err := c.graph(c.u32(0))
 			if err != nil {
 				return err
 			}
@@ -649,11 +629,7 @@ func topoFunctions() []mpiFunc {
 		}},
 		{name: "MPI_Graph_neighbors", params: params(4), fn: func(c *call) error {
 			// (comm, rank, maxneighbors, neighbors[])
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			g, err := c.graph(cs)
+			_, g, err := c.graph(c.u32(0))
 			if err != nil {
 				return err
 			}
@@ -711,11 +687,7 @@ func topoFunctions() []mpiFunc {
 		}},
 		{name: "MPI_Dist_graph_neighbors_count", params: params(4), fn: func(c *call) error {
 			// (comm, indegree*, outdegree*, weighted*)
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			t, err := c.distGraph(cs)
+			_, t, err := c.distGraph(c.u32(0))
 			if err != nil {
 				return err
 			}
@@ -729,11 +701,7 @@ func topoFunctions() []mpiFunc {
 		}},
 		{name: "MPI_Dist_graph_neighbors", params: params(7), fn: func(c *call) error {
 			// (comm, maxindegree, sources[], sourceweights[], maxoutdegree, destinations[], destweights[])
-			cs, err := c.comm(c.u32(0))
-			if err != nil {
-				return err
-			}
-			t, err := c.distGraph(cs)
+			_, t, err := c.distGraph(c.u32(0))
 			if err != nil {
 				return err
 			}

@@ -167,44 +167,14 @@ func envFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			switch eh := c.u32(1); eh {
-			case abi.ErrorsAreFatal, abi.ErrorsReturn, abi.ErrorsAbort:
-				c.r.mu.Lock()
-				cs.errhandler = eh
-				c.r.mu.Unlock()
-				return nil
-			default:
-				if isErrhHandle(eh) {
-					if _, err := c.userErrhandler(eh); err != nil {
-						return err
-					}
-					c.r.mu.Lock()
-					cs.errhandler = eh
-					c.r.mu.Unlock()
-					return nil
-				}
-				return comm.Errorf(comm.ErrArg, "invalid error handler %s", describeHandle(eh, "error handler"))
-			}
+			return c.setErrhandler(cs, c.u32(1))
 		}},
 		{name: "MPI_Comm_get_errhandler", params: params(2), fn: func(c *call) error {
 			cs, err := c.anyComm(c.u32(0))
 			if err != nil {
 				return err
 			}
-			c.r.mu.Lock()
-			eh := cs.errhandler
-			c.r.mu.Unlock()
-			if isErrhHandle(eh) {
-				// A new reference the program frees with
-				// MPI_Errhandler_free (mpi_errh.go).
-				c.r.ext.mu.Lock()
-				if e := c.r.ext.errhs[eh]; e != nil {
-					e.refs++
-					e.freed = false
-				}
-				c.r.ext.mu.Unlock()
-			}
-			return c.putI32(c.u32(1), int32(eh), "errhandler")
+			return c.getErrhandler(cs, c.u32(1))
 		}},
 		{name: "MPI_Errhandler_free", params: params(1), fn: func(c *call) error {
 			// Predefined handlers may be "freed": the handle becomes NULL.

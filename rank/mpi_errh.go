@@ -68,6 +68,63 @@ func (c *call) invokeErrhandler(eh, commH uint32, code int32) {
 	}
 }
 
+// The error handler of an object (a communicator, a window, a session) is
+// kept in a commState: the communicator's own, or a view that windows and
+// sessions keep with their handle, so that call.result and the three
+// functions below treat them alike.
+
+// setErrhandler is MPI_<Object>_set_errhandler.
+func (c *call) setErrhandler(view *commState, eh uint32) error {
+	switch eh {
+	case abi.ErrorsAreFatal, abi.ErrorsReturn, abi.ErrorsAbort:
+	default:
+		if !isErrhHandle(eh) {
+			return comm.Errorf(comm.ErrArg, "invalid error handler %s", describeHandle(eh, "error handler"))
+		}
+		if _, err := c.userErrhandler(eh); err != nil {
+			return err
+		}
+	}
+	c.r.mu.Lock()
+	view.errhandler = eh
+	c.r.mu.Unlock()
+	return nil
+}
+
+// getErrhandler is MPI_<Object>_get_errhandler: a user handler gets a new
+// reference, which the program frees with MPI_Errhandler_free.
+func (c *call) getErrhandler(view *commState, out uint32) error {
+	c.r.mu.Lock()
+	eh := view.errhandler
+	c.r.mu.Unlock()
+	if isErrhHandle(eh) {
+		c.r.ext.mu.Lock()
+		if e := c.r.ext.errhs[eh]; e != nil {
+			e.refs++
+			e.freed = false
+		}
+		c.r.ext.mu.Unlock()
+	}
+	return c.putI32(out, int32(eh), "errhandler")
+}
+
+// callErrhandler is MPI_<Object>_call_errhandler: the object's handler
+// runs for code; with MPI_ERRORS_ARE_FATAL or MPI_ERRORS_ABORT the job
+// ends with it (call.result).
+func (c *call) callErrhandler(view *commState, code int32) error {
+	c.r.mu.Lock()
+	eh := view.errhandler
+	c.r.mu.Unlock()
+	switch {
+	case eh == abi.ErrorsReturn:
+		return nil
+	case isErrhHandle(eh):
+		c.invokeErrhandler(eh, view.handle, code)
+		return nil
+	}
+	return codeErrorf(code, "%s: error code %d raised by the program", c.name, code)
+}
+
 // lastUsedCode is the value of MPI_LASTUSEDCODE.
 func (r *rankState) lastUsedCode() int32 {
 	r.ext.mu.Lock()
@@ -150,21 +207,7 @@ func errhFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			code := int32(c.int(1))
-			c.r.mu.Lock()
-			eh := cs.errhandler
-			c.r.mu.Unlock()
-			switch {
-			case eh == abi.ErrorsReturn:
-				return nil
-			case isErrhHandle(eh):
-				c.invokeErrhandler(eh, cs.handle, code)
-				return nil
-			default:
-				// MPI_ERRORS_ARE_FATAL, MPI_ERRORS_ABORT: result() ends
-				// the job with this code.
-				return codeErrorf(code, "MPI_Comm_call_errhandler: error code %d raised by the program", code)
-			}
+			return c.callErrhandler(cs, int32(c.int(1)))
 		}},
 		{name: "MPI_Add_error_class", params: params(1), beforeInit: true, fn: func(c *call) error {
 			if err := c.checkOut(c.u32(0), "errorclass"); err != nil {

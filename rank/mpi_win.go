@@ -346,23 +346,6 @@ func (c *call) winGetAttr(ws *winState, k int32, valPtr, flagPtr uint32) error {
 	return c.putI32(flagPtr, 1, "flag")
 }
 
-func (c *call) setWinErrhandler(ws *winState, eh uint32) error {
-	switch eh {
-	case abi.ErrorsAreFatal, abi.ErrorsReturn, abi.ErrorsAbort:
-	default:
-		if !isErrhHandle(eh) {
-			return comm.Errorf(comm.ErrArg, "invalid error handler %s", describeHandle(eh, "error handler"))
-		}
-		if _, err := c.userErrhandler(eh); err != nil {
-			return err
-		}
-	}
-	c.r.mu.Lock()
-	ws.errView.errhandler = eh
-	c.r.mu.Unlock()
-	return nil
-}
-
 // winFunc makes a function whose argument idx is the window.
 func winFunc(name string, n, idx int, f func(c *call, ws *winState) error) mpiFunc {
 	return mpiFunc{name: name, params: params(n), fn: func(c *call) error {
@@ -487,35 +470,13 @@ func winFunctions() []mpiFunc {
 		}),
 		{name: "MPI_Win_create_errhandler", params: params(2), fn: findFunc(errhFunctions(), "MPI_Comm_create_errhandler").fn},
 		winFunc("MPI_Win_set_errhandler", 2, 0, func(c *call, ws *winState) error {
-			return c.setWinErrhandler(ws, c.u32(1))
+			return c.setErrhandler(ws.errView, c.u32(1))
 		}),
 		winFunc("MPI_Win_get_errhandler", 2, 0, func(c *call, ws *winState) error {
-			c.r.mu.Lock()
-			eh := ws.errView.errhandler
-			c.r.mu.Unlock()
-			if isErrhHandle(eh) {
-				c.r.ext.mu.Lock()
-				if e := c.r.ext.errhs[eh]; e != nil {
-					e.refs++
-					e.freed = false
-				}
-				c.r.ext.mu.Unlock()
-			}
-			return c.putI32(c.u32(1), int32(eh), "errhandler")
+			return c.getErrhandler(ws.errView, c.u32(1))
 		}),
 		winFunc("MPI_Win_call_errhandler", 2, 0, func(c *call, ws *winState) error {
-			code := int32(c.int(1))
-			c.r.mu.Lock()
-			eh := ws.errView.errhandler
-			c.r.mu.Unlock()
-			switch {
-			case eh == abi.ErrorsReturn:
-				return nil
-			case isErrhHandle(eh):
-				c.invokeErrhandler(eh, ws.handle, code)
-				return nil
-			}
-			return codeErrorf(code, "MPI_Win_call_errhandler: error code %d raised by the program", code)
+			return c.callErrhandler(ws.errView, int32(c.int(1)))
 		}),
 	}
 	fs = append(fs, winSyncFunctions()...)

@@ -323,6 +323,8 @@ type extState struct {
 	predefAttrs uint32
 
 	pcontrol int32
+
+	sessions sessionTable // open sessions (mpi_session.go)
 }
 
 // hook wraps the implementation of an MPI function.

@@ -21,7 +21,8 @@ import (
 //	0x0000c000 - 0x0000cfff  user-defined reduction operations (mpi_op.go)
 //	0x0000d000 - 0x0000dfff  info objects (mpi_info.go)
 //	0x0000e000 - 0x0000efff  user-defined error handlers (mpi_errh.go)
-//	0x0000f000 - 0x0000fbff  free for other kinds
+//	0x0000f000 - 0x0000f0ff  sessions (mpi_session.go)
+//	0x0000f100 - 0x0000fbff  free for other kinds
 //	0x0000fc00 - 0x0000fdff  RMA windows (mpi_win.go)
 //	0x0000fe00 - 0x0000ffff  free for other kinds
 //	0x00010000 - 0xffffffff  requests (rank/mpi_p2p.go, firstRequestHandle)
@@ -31,16 +32,17 @@ type handleRange struct {
 }
 
 var (
-	commHandles  = handleRange{"communicator", 0x1000, 0x3fff}
-	groupHandles = handleRange{"group", 0x4000, 0x7fff}
-	opHandles    = handleRange{"operation", 0xc000, 0xcfff}
-	infoHandles  = handleRange{"info", 0xd000, 0xdfff}
-	errhHandles  = handleRange{"error handler", 0xe000, 0xefff}
-	winHandles   = handleRange{"window", 0xfc00, 0xfdff}
+	commHandles    = handleRange{"communicator", 0x1000, 0x3fff}
+	groupHandles   = handleRange{"group", 0x4000, 0x7fff}
+	opHandles      = handleRange{"operation", 0xc000, 0xcfff}
+	infoHandles    = handleRange{"info", 0xd000, 0xdfff}
+	errhHandles    = handleRange{"error handler", 0xe000, 0xefff}
+	winHandles     = handleRange{"window", 0xfc00, 0xfdff}
+	sessionHandles = handleRange{"session", 0xf000, 0xf0ff}
 )
 
 // handleRanges lists the kinds with their own range, for error messages.
-var handleRanges = []handleRange{commHandles, groupHandles, {"datatype", firstTypeHandle, lastTypeHandle}, opHandles, infoHandles, errhHandles, winHandles, {"request", firstRequestHandle, 0xffffffff}}
+var handleRanges = []handleRange{commHandles, groupHandles, {"datatype", firstTypeHandle, lastTypeHandle}, opHandles, infoHandles, errhHandles, winHandles, sessionHandles, {"request", firstRequestHandle, 0xffffffff}}
 
 // The ranges must stay above every predefined handle and apart.
 func init() {

@@ -84,8 +84,9 @@ func mpiFunctions() []mpiFunc {
 	fs = append(fs, attrFunctions()...)
 	fs = append(fs, infoFunctions()...)
 	fs = append(fs, errhFunctions()...)
-	fs = append(fs, winFunctions()...)  // one-sided communication (mpi_win.go)
-	fs = append(fs, miscFunctions()...) // status accessors, handle conversions, ... (mpi_misc.go)
+	fs = append(fs, winFunctions()...)     // one-sided communication (mpi_win.go)
+	fs = append(fs, miscFunctions()...)    // status accessors, handle conversions, ... (mpi_misc.go)
+	fs = append(fs, sessionFunctions()...) // MPI-4 sessions (mpi_session.go)
 	fs = withHooks(fs)
 	// the large-count _c variants of everything above (bigcount.go)
 	return append(fs, largeCountVariants(fs)...)
@@ -150,11 +151,11 @@ func (f mpiFunc) goFunc() api.GoModuleFunc {
 			return
 		}
 		var err error
-		if !f.beforeInit && (!r.initialized.Load() || r.finalized.Load()) {
+		if !f.beforeInit && !r.mpiActive() {
 			if r.finalized.Load() {
 				err = comm.Errorf(comm.ErrOther, "called after MPI_Finalize")
 			} else {
-				err = comm.Errorf(comm.ErrOther, "called before MPI_Init")
+				err = comm.Errorf(comm.ErrOther, "called before MPI_Init (or with no MPI session open)")
 			}
 		} else {
 			err = f.fn(&c)

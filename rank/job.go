@@ -525,6 +525,11 @@ func (r *rankState) classify(err error) (int, error) {
 			js.fail(r.rank, 1, e)
 			return 1, e
 		}
+		if n := r.openSessions.Load(); n > 0 {
+			e := fmt.Errorf("exited with %d MPI session(s) not finalized (MPI_Session_finalize)", n)
+			js.fail(r.rank, 1, e)
+			return 1, e
+		}
 		return 0, nil
 	case errors.As(err, &exit):
 		code := int(exit.ExitCode())

@@ -90,3 +90,16 @@ func TestCallbackFailures(t *testing.T) {
 // TestStatusAndConversions: status accessors and set_elements, handle
 // conversions, the hardware info, removing error codes (misc_status.c).
 func TestStatusAndConversions(t *testing.T) { miscRun(t, "misc_status.c", 1, 3) }
+
+// TestSessions: the sessions model without MPI_Init (session_basic.c);
+// returning with a session open fails the rank.
+func TestSessions(t *testing.T) {
+	miscRun(t, "session_basic.c", 1, 2, 5)
+	t.Run("leak", func(t *testing.T) {
+		t.Parallel()
+		out := runJob(t, buildC(t, "session_basic.c"), 2, "leak")
+		if out.Result.ExitCode != 1 || !strings.Contains(out.Result.Failure.Error(), "MPI_Session_finalize") {
+			t.Fatalf("exit %d, failure %v", out.Result.ExitCode, out.Result.Failure)
+		}
+	})
+}

@@ -360,18 +360,32 @@ func (r *rankState) addComm(cs *commState, ic *interComm) (uint32, error) {
 // world ranks (which must include this rank), inheriting the parent's
 // error handler.
 func (c *call) newIntra(parent *commState, ctx uint32, ranks []int) (uint32, error) {
+	return c.newIntraHandled(c.r.errhandlerOf(parent), ctx, ranks)
+}
+
+// newIntraHandled is newIntra with error handler eh.
+func (c *call) newIntraHandled(eh uint32, ctx uint32, ranks []int) (uint32, error) {
 	nc, err := c.r.job.world.Comm(c.r.rank, ctx, ranks)
 	if err != nil {
 		return 0, comm.Errorf(comm.ErrIntern, "%v", err)
 	}
-	c.r.mu.Lock()
-	eh := parent.errhandler
-	c.r.mu.Unlock()
 	return c.r.addComm(&commState{c: nc, errhandler: eh}, nil)
+}
+
+// errhandlerOf is cs's error handler.
+func (r *rankState) errhandlerOf(cs *commState) uint32 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return cs.errhandler
 }
 
 // newInter makes the commState of a new intercommunicator.
 func (c *call) newInter(parent *commState, ctx uint32, local, remote *comm.Group) (uint32, error) {
+	return c.newInterHandled(c.r.errhandlerOf(parent), ctx, local, remote)
+}
+
+// newInterHandled is newInter with error handler eh.
+func (c *call) newInterHandled(eh uint32, ctx uint32, local, remote *comm.Group) (uint32, error) {
 	w := c.r.job.world
 	lc, err := w.Comm(c.r.rank, ctx, local.WorldRanks())
 	if err != nil {
@@ -381,9 +395,6 @@ func (c *call) newInter(parent *commState, ctx uint32, local, remote *comm.Group
 	if err != nil {
 		return 0, comm.Errorf(comm.ErrIntern, "%v", err)
 	}
-	c.r.mu.Lock()
-	eh := parent.errhandler
-	c.r.mu.Unlock()
 	return c.r.addComm(&commState{c: ic, errhandler: eh}, &interComm{local: lc, remote: remote})
 }
 

@@ -23,6 +23,9 @@ const (
 	contextWorld    = 0
 	contextSelf     = 2
 	contextFinalize = 4
+	// contextSessions is the hidden communicator of all processes over
+	// which communicators made from groups agree on their context.
+	contextSessions = 6
 	// firstFreeContext is where communicators created by the program start.
 	firstFreeContext = 8
 )

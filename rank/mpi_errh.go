@@ -75,20 +75,26 @@ func (c *call) invokeErrhandler(eh, commH uint32, code int32) {
 
 // setErrhandler is MPI_<Object>_set_errhandler.
 func (c *call) setErrhandler(view *commState, eh uint32) error {
-	switch eh {
-	case abi.ErrorsAreFatal, abi.ErrorsReturn, abi.ErrorsAbort:
-	default:
-		if !isErrhHandle(eh) {
-			return comm.Errorf(comm.ErrArg, "invalid error handler %s", describeHandle(eh, "error handler"))
-		}
-		if _, err := c.userErrhandler(eh); err != nil {
-			return err
-		}
+	if err := c.checkErrhandler(eh); err != nil {
+		return err
 	}
 	c.r.mu.Lock()
 	view.errhandler = eh
 	c.r.mu.Unlock()
 	return nil
+}
+
+// checkErrhandler accepts a predefined error handler or a live user one.
+func (c *call) checkErrhandler(eh uint32) error {
+	switch eh {
+	case abi.ErrorsAreFatal, abi.ErrorsReturn, abi.ErrorsAbort:
+		return nil
+	}
+	if !isErrhHandle(eh) {
+		return comm.Errorf(comm.ErrArg, "invalid error handler %s", describeHandle(eh, "error handler"))
+	}
+	_, err := c.userErrhandler(eh)
+	return err
 }
 
 // getErrhandler is MPI_<Object>_get_errhandler: a user handler gets a new

@@ -70,7 +70,7 @@ func (c *call) setStatusElements(sp, dt uint32, n int64) error {
 // handleKinds are the handle types with MPI_<Kind>_c2f / _f2c. A Fortran
 // handle (MPI_Fint) of this implementation is the C handle's value: every
 // handle is a 32-bit number on wasm32, predefined ones included.
-var handleKinds = []string{"Comm", "Errhandler", "Group", "Info", "Message", "Op", "Request", "Type", "Win"}
+var handleKinds = []string{"Comm", "Errhandler", "Group", "Info", "Message", "Op", "Request", "Session", "Type", "Win"}
 
 func miscFunctions() []mpiFunc {
 	fs := []mpiFunc{

@@ -81,7 +81,9 @@ type rankState struct {
 
 	initialized atomic.Bool
 	finalized   atomic.Bool
-	threadLevel int32
+	// openSessions counts the sessions open (mpi_session.go).
+	openSessions atomic.Int32
+	threadLevel  int32
 
 	// mu guards the handle tables; MPI calls from one rank are serialised
 	// by the guest unless it asked for MPI_THREAD_MULTIPLE.

@@ -129,6 +129,10 @@ var entries = sync.OnceValue(func() []entry {
 	es = append(es, []entry{
 		{"__kmpc_ordered", sig("ii"), nil, func(th *Thread, s []uint64) { th.ordered() }},
 		{"__kmpc_end_ordered", sig("ii"), nil, func(th *Thread, s []uint64) { th.endOrdered() }},
+		{"__kmpc_doacross_init", sig("iiii"), nil, func(th *Thread, s []uint64) { th.doacrossInit(uint32(s[2]), uint32(s[3])) }},
+		{"__kmpc_doacross_wait", sig("iii"), nil, func(th *Thread, s []uint64) { th.doacrossWait(uint32(s[2])) }},
+		{"__kmpc_doacross_post", sig("iii"), nil, func(th *Thread, s []uint64) { th.doacrossPost(uint32(s[2])) }},
+		{"__kmpc_doacross_fini", sig("ii"), nil, func(th *Thread, s []uint64) { th.doacrossFini() }},
 
 		// Synchronisation.
 		{"__kmpc_barrier", sig("ii"), nil, func(th *Thread, s []uint64) { th.barrier(th.cur.team) }},
@@ -254,7 +258,6 @@ var unsupported = []string{
 	"__kmpc_dist_for_static_init_4", "__kmpc_dist_for_static_init_4u", "__kmpc_dist_for_static_init_8", "__kmpc_dist_for_static_init_8u",
 	"__kmpc_dist_dispatch_init_4", "__kmpc_dist_dispatch_init_4u", "__kmpc_dist_dispatch_init_8", "__kmpc_dist_dispatch_init_8u",
 	"__kmpc_team_static_init_4", "__kmpc_team_static_init_4u", "__kmpc_team_static_init_8", "__kmpc_team_static_init_8u",
-	"__kmpc_doacross_init", "__kmpc_doacross_wait", "__kmpc_doacross_post", "__kmpc_doacross_fini",
 	// task reductions, detachable tasks, affinity, strict taskloop
 	"__kmpc_taskred_init", "__kmpc_taskred_modifier_init", "__kmpc_task_reduction_init", "__kmpc_task_reduction_modifier_init",
 	"__kmpc_task_reduction_get_th_data", "__kmpc_task_reduction_modifier_fini", "__kmpc_reduction_modifier_fini",

@@ -27,6 +27,8 @@ type team struct {
 
 	mu      sync.Mutex // loops and the task queue
 	loops   map[uint64]*sharedLoop
+	// doacross loops in progress, by loop sequence number
+	doacross map[uint64]*doacrossLoop
 	queue   []*task
 	pending atomic.Int32 // explicit tasks created and not yet completed
 	depMu   sync.Mutex   // task dependences of every task of the team

@@ -55,6 +55,7 @@ type teamCtx struct {
 	loopSeq   uint64 // dispatched loops encountered in this team
 	loop      *loopPriv
 	redSeq    uint32
+	doacross  *doacrossPriv
 }
 
 type assignment struct {

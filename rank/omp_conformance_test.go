@@ -79,6 +79,9 @@ func TestOmpConformance(t *testing.T) {
 		{"omp_tasks.c", []string{"OMP_NUM_THREADS=1"}, nil},
 		{"omp_tasks.c", []string{"OMP_NUM_THREADS=2", "OMP_WAIT_POLICY=passive"}, nil},
 		{"omp_api.c", four, nil},
+		{"omp_doacross.c", four, nil},
+		{"omp_doacross.c", []string{"OMP_NUM_THREADS=3", "OMP_SCHEDULE=dynamic,2"}, nil},
+		{"omp_doacross.c", []string{"OMP_NUM_THREADS=1"}, nil},
 	}
 	for _, c := range cases {
 		t.Run(strings.TrimSuffix(c.name, ".c")+"/"+strings.Join(append(c.env, c.flags...), ","), func(t *testing.T) {
@@ -230,6 +233,21 @@ func TestOmpUnsupported(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "__kmpc_taskred_init is not supported yet") {
 		t.Errorf("error %q", err)
+	}
+}
+
+// TestOmpDoacrossDeadlock: a depend(sink) on an iteration that is never
+// posted before every thread waits fails the rank with an explanation
+// instead of hanging.
+func TestOmpDoacrossDeadlock(t *testing.T) {
+	t.Parallel()
+	out := runOmp(t, buildOmp(t, "omp_doacross.c"), 1, []string{"OMP_NUM_THREADS=3"}, "deadlock")
+	res := out.Result
+	if res.ExitCode != 1 || res.Failure == nil || !strings.Contains(res.Failure.Err.Error(), "doacross loop deadlock") {
+		t.Fatalf("exit %d failure %v, want a doacross deadlock report\nstdout:\n%s", res.ExitCode, res.Failure, out.Stdout)
+	}
+	if strings.Contains(out.Stdout, "survived") {
+		t.Errorf("the program went on: %s", out.Stdout)
 	}
 }
 

@@ -25,13 +25,13 @@ type team struct {
 
 	single atomic.Uint32 // single constructs claimed so far
 
-	mu      sync.Mutex // loops and the task queue
-	loops   map[uint64]*sharedLoop
+	mu    sync.Mutex // loops and the task queue
+	loops map[uint64]*sharedLoop
 	// doacross loops in progress, by loop sequence number
 	doacross map[uint64]*doacrossLoop
-	queue   []*task
-	pending atomic.Int32 // explicit tasks created and not yet completed
-	depMu   sync.Mutex   // task dependences of every task of the team
+	queue    []*task
+	pending  atomic.Int32 // explicit tasks created and not yet completed
+	depMu    sync.Mutex   // task dependences of every task of the team
 
 	cpy        atomic.Uint32   // copyprivate: the data of the thread that executed single
 	red        []atomic.Uint64 // reduction deposits: round<<32 | reduce_data

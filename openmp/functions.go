@@ -214,6 +214,16 @@ var entries = sync.OnceValue(func() []entry {
 		}},
 		{"__kmpc_taskgroup", sig("ii"), nil, func(th *Thread, s []uint64) { th.taskgroupBegin() }},
 		{"__kmpc_end_taskgroup", sig("ii"), nil, func(th *Thread, s []uint64) { th.taskgroupEnd() }},
+		{"__kmpc_taskred_init", sig("iii"), sig("i"), func(th *Thread, s []uint64) {
+			s[0] = uint64(th.taskredInit(uint32(s[1]), uint32(s[2])))
+		}},
+		{"__kmpc_taskred_modifier_init", sig("iiiii"), sig("i"), func(th *Thread, s []uint64) {
+			s[0] = uint64(th.taskredModifierInit(uint32(s[2]) != 0, uint32(s[3]), uint32(s[4])))
+		}},
+		{"__kmpc_task_reduction_get_th_data", sig("iii"), sig("i"), func(th *Thread, s []uint64) {
+			s[0] = uint64(th.taskredData(uint32(s[1]), uint32(s[2])))
+		}},
+		{"__kmpc_task_reduction_modifier_fini", sig("iii"), nil, func(th *Thread, s []uint64) { th.taskredModifierFini() }},
 		{"__kmpc_taskloop", sig("iiiiiiliili"), nil, func(th *Thread, s []uint64) {
 			th.taskloop(uint32(s[2]), uint32(s[3]), uint32(s[4]), uint32(s[5]), int64(s[6]), uint32(s[7]) != 0, uint32(s[8]), s[9], uint32(s[10]))
 		}},
@@ -259,8 +269,8 @@ var unsupported = []string{
 	"__kmpc_dist_dispatch_init_4", "__kmpc_dist_dispatch_init_4u", "__kmpc_dist_dispatch_init_8", "__kmpc_dist_dispatch_init_8u",
 	"__kmpc_team_static_init_4", "__kmpc_team_static_init_4u", "__kmpc_team_static_init_8", "__kmpc_team_static_init_8u",
 	// task reductions, detachable tasks, affinity, strict taskloop
-	"__kmpc_taskred_init", "__kmpc_taskred_modifier_init", "__kmpc_task_reduction_init", "__kmpc_task_reduction_modifier_init",
-	"__kmpc_task_reduction_get_th_data", "__kmpc_task_reduction_modifier_fini", "__kmpc_reduction_modifier_fini",
+	// (clang 16 emits the taskred_* forms; these are the older ABI)
+	"__kmpc_task_reduction_init", "__kmpc_task_reduction_modifier_init",
 	"__kmpc_task_allow_completion_event", "__kmpc_omp_reg_task_with_affinity", "__kmpc_taskloop_5",
 	"__kmpc_omp_target_task_alloc", "__kmpc_omp_taskwait_51", "__kmpc_omp_fulfill_event",
 	// memory allocators, threadprivate with constructors, scope, error directive

@@ -89,6 +89,10 @@ type Process struct {
 	tp   map[uint32]*tpVar // __kmpc_threadprivate_cached variables
 
 	wasiMu sync.Mutex // serialises WASI calls of the process's threads
+
+	redMu   sync.Mutex            // reds, redNext
+	reds    map[uint32]*taskgroup // taskgroups with a task reduction, by handle
+	redNext uint32
 }
 
 type failureRecord struct {

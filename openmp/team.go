@@ -29,6 +29,8 @@ type team struct {
 	loops map[uint64]*sharedLoop
 	// doacross loops in progress, by loop sequence number
 	doacross map[uint64]*doacrossLoop
+	// task-modifier reductions in progress
+	redMods map[redModKey]*redModifier
 	queue    []*task
 	pending  atomic.Int32 // explicit tasks created and not yet completed
 	depMu    sync.Mutex   // task dependences of every task of the team

@@ -56,6 +56,7 @@ type teamCtx struct {
 	loop      *loopPriv
 	redSeq    uint32
 	doacross  *doacrossPriv
+	redModSeq [2]uint32 // task-modifier reductions: parallel, worksharing
 }
 
 type assignment struct {
@@ -276,6 +277,7 @@ const (
 	sigTaskEntry = 1 << 16 // i32 (i32 gtid, i32 task)
 	sigPair      = 2 << 16 // void (i32, i32): reduce and copyprivate functions
 	sigTaskDup   = 3 << 16 // void (i32, i32, i32)
+	sigOne       = 4 << 16 // void (i32): reduction finalisers
 	// a microtask with n shared arguments is signature n (< 1<<16)
 )
 
@@ -283,6 +285,7 @@ var (
 	i32                = api.ValueTypeI32
 	pairParams         = []api.ValueType{i32, i32}
 	dupParams          = []api.ValueType{i32, i32, i32}
+	oneParam           = []api.ValueType{i32}
 	i32Result          = []api.ValueType{i32}
 	microtaskParamsTab = func() [][]api.ValueType {
 		t := make([][]api.ValueType, 64)
@@ -315,6 +318,8 @@ func (th *Thread) function(slot, sig uint32) (api.Function, error) {
 		params = pairParams
 	case sigTaskDup:
 		params = dupParams
+	case sigOne:
+		params = oneParam
 	default:
 		if int(sig) < len(microtaskParamsTab) {
 			params = microtaskParamsTab[sig]
@@ -392,6 +397,19 @@ func (th *Thread) callPair(slot, a, b uint32) {
 		panic(err)
 	}
 	th.release(slot, sigPair, f)
+}
+
+// callOne calls a guest function void f(i32); a trap fails the thread.
+func (th *Thread) callOne(slot, a uint32) {
+	f, err := th.function(slot, sigOne)
+	if err != nil {
+		th.fault("%v", err)
+	}
+	st := [1]uint64{uint64(a)}
+	if err := callGuest(th.ctx, f, st[:]); err != nil {
+		panic(err)
+	}
+	th.release(slot, sigOne, f)
 }
 
 // callGuest runs the guest function f with stack holding its arguments

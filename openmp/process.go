@@ -81,6 +81,9 @@ type Process struct {
 	closed    chan struct{}
 
 	maxActive atomic.Int32 // max-active-levels-var
+	// nteams-var and teams-thread-limit-var (0: not set)
+	nteams           atomic.Int32
+	teamsThreadLimit atomic.Int32
 
 	crits sync.Map // guest address of a kmp_critical_name -> *critLock
 	locks lockTable
@@ -125,6 +128,8 @@ func (m *Module) NewProcess(ctx context.Context, cfg ProcessConfig) (*Process, e
 		tp:     map[uint32]*tpVar{},
 	}
 	p.maxActive.Store(int32(p.set.maxActiveLevels))
+	p.nteams.Store(int32(p.set.nteams))
+	p.teamsThreadLimit.Store(int32(p.set.teamsThreadLimit))
 	env, err := m.rt.rt.InstantiateModule(ctx, m.env, wazero.NewModuleConfig().WithName(cfg.Name+".env").WithStartFunctions())
 	if err != nil {
 		return nil, fmt.Errorf("openmp: creating the shared memory: %w", err)

@@ -35,7 +35,9 @@ type Thread struct {
 	saved []teamCtx // enclosing (serialized) teams
 
 	pushedThreads int32 // from __kmpc_push_num_threads, for the next fork
-	hot           []*Thread
+	// from __kmpc_push_num_teams, for the next teams construct
+	pushedTeams, pushedTeamLimit int32
+	hot                          []*Thread
 
 	allocated map[uint32]*task // allocated, not yet submitted tasks
 
@@ -252,7 +254,13 @@ func (th *Thread) runAssignment(a *assignment) (ok bool) {
 	}()
 	tm := a.team
 	th.enterTeam(tm, a.tid)
-	if err := th.callMicrotask(th.ctx, tm.micro, tm.args, a.tid); err != nil {
+	var err error
+	if tm.isLeague {
+		err = th.runTeamOfLeague(th.ctx, tm, a.tid)
+	} else {
+		err = th.callMicrotask(th.ctx, tm.micro, tm.args, a.tid)
+	}
+	if err != nil {
 		p.failThread(th, th.explain(err))
 		return false
 	}

@@ -85,6 +85,8 @@ func TestOmpConformance(t *testing.T) {
 		{"omp_taskred.c", four, nil},
 		{"omp_taskred.c", []string{"OMP_NUM_THREADS=3", "OMP_WAIT_POLICY=passive"}, nil},
 		{"omp_taskred.c", []string{"OMP_NUM_THREADS=1"}, nil},
+		{"omp_teams.c", four, nil},
+		{"omp_teams.c", []string{"OMP_NUM_THREADS=1"}, nil},
 	}
 	for _, c := range cases {
 		t.Run(strings.TrimSuffix(c.name, ".c")+"/"+strings.Join(append(c.env, c.flags...), ","), func(t *testing.T) {
@@ -248,6 +250,23 @@ func TestOmpDoacrossDeadlock(t *testing.T) {
 	res := out.Result
 	if res.ExitCode != 1 || res.Failure == nil || !strings.Contains(res.Failure.Err.Error(), "doacross loop deadlock") {
 		t.Fatalf("exit %d failure %v, want a doacross deadlock report\nstdout:\n%s", res.ExitCode, res.Failure, out.Stdout)
+	}
+	if strings.Contains(out.Stdout, "survived") {
+		t.Errorf("the program went on: %s", out.Stdout)
+	}
+}
+
+// TestOmpTeams: OMP_NUM_TEAMS sets the number of teams of a teams
+// construct without num_teams; a teams construct inside a parallel region
+// fails the rank with an explanation.
+func TestOmpTeams(t *testing.T) {
+	t.Parallel()
+	mod := buildOmp(t, "omp_teams.c")
+	expectOmpModulePass(t, "omp_teams.c", mod, 1, []string{"OMP_NUM_THREADS=3", "OMP_NUM_TEAMS=5"}, "5")
+	out := runOmp(t, mod, 1, []string{"OMP_NUM_THREADS=2"}, "nested")
+	res := out.Result
+	if res.ExitCode != 1 || res.Failure == nil || !strings.Contains(res.Failure.Err.Error(), "teams construct is nested inside a parallel region") {
+		t.Fatalf("exit %d failure %v, want a nested-teams error\nstdout:\n%s", res.ExitCode, res.Failure, out.Stdout)
 	}
 	if strings.Contains(out.Stdout, "survived") {
 		t.Errorf("the program went on: %s", out.Stdout)

@@ -279,13 +279,15 @@ func Unsupported() []string {
 }
 
 var unsupported = []string{
-	// teams, distribute, doacross loops
+	// entry points for teams and distribute that clang 16 does not emit
+	// for the host (it lowers distribute to __kmpc_for_static_init with
+	// the distribute schedules)
 	"__kmpc_set_thread_limit",
 	"__kmpc_dist_for_static_init_4", "__kmpc_dist_for_static_init_4u", "__kmpc_dist_for_static_init_8", "__kmpc_dist_for_static_init_8u",
 	"__kmpc_dist_dispatch_init_4", "__kmpc_dist_dispatch_init_4u", "__kmpc_dist_dispatch_init_8", "__kmpc_dist_dispatch_init_8u",
 	"__kmpc_team_static_init_4", "__kmpc_team_static_init_4u", "__kmpc_team_static_init_8", "__kmpc_team_static_init_8u",
-	// task reductions, detachable tasks, affinity, strict taskloop
-	// (clang 16 emits the taskred_* forms; these are the older ABI)
+	// task reductions in the pre-5.0 ABI (clang 16 emits the taskred_*
+	// forms), detachable tasks, affinity, strict taskloop
 	"__kmpc_task_reduction_init", "__kmpc_task_reduction_modifier_init",
 	"__kmpc_task_allow_completion_event", "__kmpc_omp_reg_task_with_affinity", "__kmpc_taskloop_5",
 	"__kmpc_omp_target_task_alloc", "__kmpc_omp_taskwait_51", "__kmpc_omp_fulfill_event",

@@ -1,10 +1,13 @@
 package rank_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wasmpi/wasmpi/rank"
+	"github.com/wasmpi/wasmpi/rank/sdk"
 )
 
 // OpenMP conformance: self-checking programs in testdata/omp_*.c, built
@@ -271,6 +275,24 @@ func TestOmpTeams(t *testing.T) {
 	if strings.Contains(out.Stdout, "survived") {
 		t.Errorf("the program went on: %s", out.Stdout)
 	}
+}
+
+// TestOmpTaskReductionCXX: task reductions of a C++ class, whose private
+// copies the runtime must destroy (the items' finalisers) after combining.
+func TestOmpTaskReductionCXX(t *testing.T) {
+	t.Parallel()
+	requireToolchain(t)
+	out := filepath.Join(t.TempDir(), "taskred.wasm")
+	var stderr bytes.Buffer
+	args := []string{"-O2", "-fopenmp", "-o", out, filepath.Join("testdata", "omp_taskred_cxx.cc")}
+	if code, err := sdk.Run(context.Background(), sdk.CXX, args, io.Discard, &stderr); err != nil || code != 0 {
+		t.Fatalf("mpicxx %s: exit %d, %v\n%s", strings.Join(args, " "), code, err, stderr.String())
+	}
+	mod, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectOmpModulePass(t, "omp_taskred_cxx.cc", mod, 1, []string{"OMP_NUM_THREADS=3"})
 }
 
 // TestOmpModuleWithoutOpenMP: programs built without -fopenmp are not

@@ -288,7 +288,7 @@ var unsupported = []string{
 	"__kmpc_team_static_init_4", "__kmpc_team_static_init_4u", "__kmpc_team_static_init_8", "__kmpc_team_static_init_8u",
 	// task reductions in the pre-5.0 ABI (clang 16 emits the taskred_*
 	// forms), detachable tasks, affinity, strict taskloop
-	"__kmpc_task_reduction_init", "__kmpc_task_reduction_modifier_init",
+	"__kmpc_task_reduction_init", "__kmpc_task_reduction_modifier_init", "__kmpc_reduction_modifier_fini",
 	"__kmpc_task_allow_completion_event", "__kmpc_omp_reg_task_with_affinity", "__kmpc_taskloop_5",
 	"__kmpc_omp_target_task_alloc", "__kmpc_omp_taskwait_51", "__kmpc_omp_fulfill_event",
 	// memory allocators, threadprivate with constructors, scope, error directive

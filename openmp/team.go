@@ -35,7 +35,7 @@ type team struct {
 
 	single atomic.Uint32 // single constructs claimed so far
 
-	mu    sync.Mutex // loops and the task queue
+	mu    sync.Mutex // loops, doacross, redMods and the task queue
 	loops map[uint64]*sharedLoop
 	// doacross loops in progress, by loop sequence number
 	doacross map[uint64]*doacrossLoop

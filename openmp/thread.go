@@ -54,7 +54,7 @@ type teamCtx struct {
 	task      *task // the task being executed (implicit or explicit)
 	implicit  *task
 	construct uint32 // single constructs encountered in this team
-	loopSeq   uint64 // dispatched loops encountered in this team
+	loopSeq   uint64 // dispatched and doacross loops encountered in this team
 	loop      *loopPriv
 	redSeq    uint32
 	doacross  *doacrossPriv

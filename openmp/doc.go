@@ -62,18 +62,25 @@
 // or __kmpc_threadprivate_cached), tasks with depend(in/out/inout/
 // mutexinoutset/inoutset/omp_all_memory), taskwait (with depend),
 // taskgroup, taskyield, if(0) and final tasks, taskloop (grainsize,
-// num_tasks, nogroup, firstprivate, lastprivate), locks and nestable
-// locks, and the omp_* API listed by [EntryPoints]. Cancellation is
-// disabled (cancel-var false, as libomp without OMP_CANCELLATION).
+// num_tasks, nogroup, firstprivate, lastprivate), task reductions
+// (task_reduction/in_reduction, taskloop reduction, the task modifier of
+// parallel and worksharing reductions, user-declared reductions; combined
+// in thread order), doacross loops (ordered(n) with depend(sink/source),
+// deadlocks reported), teams on the host with distribute (static
+// dist_schedule, distribute parallel for; see teams.go), locks and
+// nestable locks, and the omp_* API listed by [EntryPoints].
+// Cancellation is disabled (cancel-var false, as libomp without
+// OMP_CANCELLATION).
 //
-// Not provided: the names in [Unsupported] (teams, distribute, doacross
-// loops, task reductions, detachable tasks, allocators, offloading, ...).
-// A program that imports one of them fails to load.
+// Not provided: the names in [Unsupported] (detachable tasks, allocators,
+// offloading, entry points clang 16 does not emit for wasm32, ...). A
+// program that imports one of them fails to load.
 //
 // # Environment
 //
 // OMP_NUM_THREADS (a list sets the nested levels), OMP_SCHEDULE,
 // OMP_DYNAMIC, OMP_NESTED, OMP_MAX_ACTIVE_LEVELS, OMP_THREAD_LIMIT,
+// OMP_NUM_TEAMS, OMP_TEAMS_THREAD_LIMIT,
 // OMP_STACKSIZE, OMP_WAIT_POLICY, OMP_PROC_BIND (accepted and reported;
 // goroutines are not bound), OMP_MAX_TASK_PRIORITY and OMP_DEFAULT_DEVICE
 // are read from the process's environment; malformed values are ignored

@@ -63,19 +63,18 @@ var entries = sync.OnceValue(func() []entry {
 	es := []entry{
 		// Parallel regions.
 		{"__kmpc_fork_call", sig("iiii"), nil, func(th *Thread, s []uint64) {
-			argc, micro, va := uint32(s[1]), uint32(s[2]), uint32(s[3])
-			if argc > 1<<12 {
-				th.fault("__kmpc_fork_call with %d arguments", argc)
-			}
-			args := make([]uint32, argc)
-			if argc > 0 {
-				b := th.bytes(va, 4*argc)
-				for i := range args {
-					j := 4 * i
-					args[i] = uint32(b[j]) | uint32(b[j+1])<<8 | uint32(b[j+2])<<16 | uint32(b[j+3])<<24
-				}
-			}
-			th.fork(th.ctx, micro, args)
+			th.fork(th.ctx, uint32(s[2]), th.varargs("__kmpc_fork_call", uint32(s[1]), uint32(s[3])))
+		}},
+		{"__kmpc_fork_teams", sig("iiii"), nil, func(th *Thread, s []uint64) {
+			th.forkTeams(th.ctx, uint32(s[2]), th.varargs("__kmpc_fork_teams", uint32(s[1]), uint32(s[3])))
+		}},
+		{"__kmpc_push_num_teams", sig("iiii"), nil, func(th *Thread, s []uint64) {
+			th.pushedTeams, th.pushedTeamLimit = int32(uint32(s[2])), int32(uint32(s[3]))
+		}},
+		// num_teams(lower: upper): as many teams as the upper bound asks
+		// for (fewer only when the thread limit is reached).
+		{"__kmpc_push_num_teams_51", sig("iiiii"), nil, func(th *Thread, s []uint64) {
+			th.pushedTeams, th.pushedTeamLimit = int32(uint32(s[3])), int32(uint32(s[4]))
 		}},
 		{"__kmpc_push_num_threads", sig("iii"), nil, func(th *Thread, s []uint64) {
 			th.pushedThreads = int32(uint32(s[2]))
@@ -129,6 +128,10 @@ var entries = sync.OnceValue(func() []entry {
 	es = append(es, []entry{
 		{"__kmpc_ordered", sig("ii"), nil, func(th *Thread, s []uint64) { th.ordered() }},
 		{"__kmpc_end_ordered", sig("ii"), nil, func(th *Thread, s []uint64) { th.endOrdered() }},
+		{"__kmpc_doacross_init", sig("iiii"), nil, func(th *Thread, s []uint64) { th.doacrossInit(uint32(s[2]), uint32(s[3])) }},
+		{"__kmpc_doacross_wait", sig("iii"), nil, func(th *Thread, s []uint64) { th.doacrossWait(uint32(s[2])) }},
+		{"__kmpc_doacross_post", sig("iii"), nil, func(th *Thread, s []uint64) { th.doacrossPost(uint32(s[2])) }},
+		{"__kmpc_doacross_fini", sig("ii"), nil, func(th *Thread, s []uint64) { th.doacrossFini() }},
 
 		// Synchronisation.
 		{"__kmpc_barrier", sig("ii"), nil, func(th *Thread, s []uint64) { th.barrier(th.cur.team) }},
@@ -210,6 +213,16 @@ var entries = sync.OnceValue(func() []entry {
 		}},
 		{"__kmpc_taskgroup", sig("ii"), nil, func(th *Thread, s []uint64) { th.taskgroupBegin() }},
 		{"__kmpc_end_taskgroup", sig("ii"), nil, func(th *Thread, s []uint64) { th.taskgroupEnd() }},
+		{"__kmpc_taskred_init", sig("iii"), sig("i"), func(th *Thread, s []uint64) {
+			s[0] = uint64(th.taskredInit(uint32(s[1]), uint32(s[2])))
+		}},
+		{"__kmpc_taskred_modifier_init", sig("iiiii"), sig("i"), func(th *Thread, s []uint64) {
+			s[0] = uint64(th.taskredModifierInit(uint32(s[2]) != 0, uint32(s[3]), uint32(s[4])))
+		}},
+		{"__kmpc_task_reduction_get_th_data", sig("iii"), sig("i"), func(th *Thread, s []uint64) {
+			s[0] = uint64(th.taskredData(uint32(s[1]), uint32(s[2])))
+		}},
+		{"__kmpc_task_reduction_modifier_fini", sig("iii"), nil, func(th *Thread, s []uint64) { th.taskredModifierFini() }},
 		{"__kmpc_taskloop", sig("iiiiiiliili"), nil, func(th *Thread, s []uint64) {
 			th.taskloop(uint32(s[2]), uint32(s[3]), uint32(s[4]), uint32(s[5]), int64(s[6]), uint32(s[7]) != 0, uint32(s[8]), s[9], uint32(s[10]))
 		}},
@@ -227,6 +240,23 @@ var entryIndex = sync.OnceValue(func() map[string]*entry {
 	}
 	return m
 })
+
+// varargs reads the argc shared arguments of a fork from the variadic
+// argument area at va.
+func (th *Thread) varargs(what string, argc, va uint32) []uint32 {
+	if argc > 1<<12 {
+		th.fault("%s with %d arguments", what, argc)
+	}
+	args := make([]uint32, argc)
+	if argc > 0 {
+		b := th.bytes(va, 4*argc)
+		for i := range args {
+			j := 4 * i
+			args[i] = uint32(b[j]) | uint32(b[j+1])<<8 | uint32(b[j+2])<<16 | uint32(b[j+3])<<24
+		}
+	}
+	return args
+}
 
 // EntryPoints lists the functions the runtime provides, sorted: the
 // __kmpc_* entry points clang calls and the omp_* API.
@@ -249,15 +279,16 @@ func Unsupported() []string {
 }
 
 var unsupported = []string{
-	// teams, distribute, doacross loops
-	"__kmpc_fork_teams", "__kmpc_push_num_teams", "__kmpc_push_num_teams_51", "__kmpc_set_thread_limit",
+	// entry points for teams and distribute that clang 16 does not emit
+	// for the host (it lowers distribute to __kmpc_for_static_init with
+	// the distribute schedules)
+	"__kmpc_set_thread_limit",
 	"__kmpc_dist_for_static_init_4", "__kmpc_dist_for_static_init_4u", "__kmpc_dist_for_static_init_8", "__kmpc_dist_for_static_init_8u",
 	"__kmpc_dist_dispatch_init_4", "__kmpc_dist_dispatch_init_4u", "__kmpc_dist_dispatch_init_8", "__kmpc_dist_dispatch_init_8u",
 	"__kmpc_team_static_init_4", "__kmpc_team_static_init_4u", "__kmpc_team_static_init_8", "__kmpc_team_static_init_8u",
-	"__kmpc_doacross_init", "__kmpc_doacross_wait", "__kmpc_doacross_post", "__kmpc_doacross_fini",
-	// task reductions, detachable tasks, affinity, strict taskloop
-	"__kmpc_taskred_init", "__kmpc_taskred_modifier_init", "__kmpc_task_reduction_init", "__kmpc_task_reduction_modifier_init",
-	"__kmpc_task_reduction_get_th_data", "__kmpc_task_reduction_modifier_fini", "__kmpc_reduction_modifier_fini",
+	// task reductions in the pre-5.0 ABI (clang 16 emits the taskred_*
+	// forms), detachable tasks, affinity, strict taskloop
+	"__kmpc_task_reduction_init", "__kmpc_task_reduction_modifier_init", "__kmpc_reduction_modifier_fini",
 	"__kmpc_task_allow_completion_event", "__kmpc_omp_reg_task_with_affinity", "__kmpc_taskloop_5",
 	"__kmpc_omp_target_task_alloc", "__kmpc_omp_taskwait_51", "__kmpc_omp_fulfill_event",
 	// memory allocators, threadprivate with constructors, scope, error directive
@@ -268,7 +299,6 @@ var unsupported = []string{
 	// omp_* API parts that need what is not implemented
 	"omp_fulfill_event", "omp_pause_resource", "omp_pause_resource_all", "omp_display_env", "omp_display_affinity",
 	"omp_capture_affinity", "omp_set_affinity_format", "omp_get_affinity_format",
-	"omp_set_num_teams", "omp_get_max_teams", "omp_set_teams_thread_limit", "omp_get_teams_thread_limit",
 	"omp_init_allocator", "omp_destroy_allocator", "omp_set_default_allocator", "omp_get_default_allocator",
 	"omp_target_alloc", "omp_target_free", "omp_target_is_present", "omp_target_memcpy", "omp_target_memcpy_rect",
 	"omp_target_associate_ptr", "omp_target_disassociate_ptr", "omp_get_mapped_ptr", "omp_target_is_accessible",
@@ -291,7 +321,7 @@ func apiEntries() []entry {
 		{"omp_get_num_threads", nil, sig("i"), func(th *Thread, s []uint64) { s[0] = uint64(th.cur.team.n) }},
 		{"omp_get_max_threads", nil, sig("i"), func(th *Thread, s []uint64) {
 			n := th.cur.task.icv.nthreads[0]
-			s[0] = uint64(min(n, th.p.set.threadLimit))
+			s[0] = uint64(min(n, th.threadLimit()))
 		}},
 		{"omp_get_thread_num", nil, sig("i"), func(th *Thread, s []uint64) { s[0] = uint64(th.cur.tid) }},
 		{"omp_get_num_procs", nil, sig("i"), func(th *Thread, s []uint64) { s[0] = uint64(th.p.set.numProcs) }},
@@ -328,7 +358,7 @@ func apiEntries() []entry {
 			}
 			th.put32(uint32(s[1]), uint32(chunk))
 		}},
-		{"omp_get_thread_limit", nil, sig("i"), func(th *Thread, s []uint64) { s[0] = uint64(th.p.set.threadLimit) }},
+		{"omp_get_thread_limit", nil, sig("i"), func(th *Thread, s []uint64) { s[0] = uint64(th.threadLimit()) }},
 		{"omp_get_supported_active_levels", nil, sig("i"), func(th *Thread, s []uint64) { s[0] = supportedActiveLevels }},
 		{"omp_set_max_active_levels", sig("i"), nil, func(th *Thread, s []uint64) {
 			if n := int32(uint32(s[0])); n >= 0 {
@@ -370,8 +400,22 @@ func apiEntries() []entry {
 		{"omp_get_device_num", nil, sig("i"), func(th *Thread, s []uint64) { s[0] = 0 }},
 		{"omp_get_initial_device", nil, sig("i"), func(th *Thread, s []uint64) { s[0] = 0 }},
 		{"omp_is_initial_device", nil, sig("i"), func(th *Thread, s []uint64) { s[0] = 1 }},
-		{"omp_get_num_teams", nil, sig("i"), func(th *Thread, s []uint64) { s[0] = 1 }},
-		{"omp_get_team_num", nil, sig("i"), func(th *Thread, s []uint64) { s[0] = 0 }},
+		{"omp_get_num_teams", nil, sig("i"), func(th *Thread, s []uint64) { s[0] = uint64(th.numTeams()) }},
+		{"omp_get_team_num", nil, sig("i"), func(th *Thread, s []uint64) { s[0] = uint64(th.teamNum()) }},
+		{"omp_set_num_teams", sig("i"), nil, func(th *Thread, s []uint64) {
+			if n := int32(uint32(s[0])); n >= 1 {
+				th.p.nteams.Store(n)
+			}
+		}},
+		{"omp_get_max_teams", nil, sig("i"), func(th *Thread, s []uint64) { s[0] = uint64(th.defaultTeams()) }},
+		{"omp_set_teams_thread_limit", sig("i"), nil, func(th *Thread, s []uint64) {
+			if n := int32(uint32(s[0])); n >= 1 {
+				th.p.teamsThreadLimit.Store(n)
+			}
+		}},
+		{"omp_get_teams_thread_limit", nil, sig("i"), func(th *Thread, s []uint64) {
+			s[0] = uint64(th.defaultTeamsLimit(th.defaultTeams()))
+		}},
 		{"omp_get_max_task_priority", nil, sig("i"), func(th *Thread, s []uint64) { s[0] = uint64(uint32(th.p.set.maxTaskPriority)) }},
 		{"omp_get_wtime", nil, []api.ValueType{f64}, func(th *Thread, s []uint64) {
 			s[0] = math.Float64bits(time.Since(th.p.start).Seconds())

@@ -64,14 +64,16 @@ func (v *icv) nextLevel() []int {
 
 // settings are the process-wide ICVs and the parsed environment.
 type settings struct {
-	icv             icv
-	maxActiveLevels int
-	threadLimit     int
-	stackSize       uint32
-	spin            int // polls before a waiting thread parks
-	maxTaskPriority int32
-	numProcs        int
-	warnings        []string
+	icv              icv
+	maxActiveLevels  int
+	nteams           int // OMP_NUM_TEAMS (0: not set)
+	teamsThreadLimit int // OMP_TEAMS_THREAD_LIMIT (0: not set)
+	threadLimit      int
+	stackSize        uint32
+	spin             int // polls before a waiting thread parks
+	maxTaskPriority  int32
+	numProcs         int
+	warnings         []string
 }
 
 // parseEnv reads the OMP_* variables of env (KEY=VALUE strings). Malformed
@@ -204,6 +206,18 @@ func parseEnv(env []string, defaultThreads, numProcs int) *settings {
 			s.maxTaskPriority = int32(n)
 		} else {
 			warn("OMP_MAX_TASK_PRIORITY", "expected a non-negative integer")
+		}
+	}
+	for _, x := range []struct {
+		name string
+		to   *int
+	}{{"OMP_NUM_TEAMS", &s.nteams}, {"OMP_TEAMS_THREAD_LIMIT", &s.teamsThreadLimit}} {
+		if v, ok := vars[x.name]; ok && v != "" {
+			if n, err := strconv.Atoi(v); err == nil && n >= 1 {
+				*x.to = n
+			} else {
+				warn(x.name, "expected a positive integer")
+			}
 		}
 	}
 	if v, ok := vars["OMP_DEFAULT_DEVICE"]; ok && v != "" {

@@ -21,6 +21,8 @@ const (
 	schBalancedChunked = 45
 	schGuidedSimd      = 46
 	schRuntimeSimd     = 47
+	schDistChunked     = 91  // kmp_distribute_static_chunked
+	schDist            = 92  // kmp_distribute_static
 	schOrderedOffset   = 32  // kmp_ord_* = kmp_sch_* + 32
 	schNomergeOffset   = 128 // kmp_nm_* = kmp_sch_* + 128
 	schModifierMask    = 3 << 29
@@ -130,11 +132,20 @@ func (th *Thread) staticInit(k ivKind, sched int32, plast, plower, pupper, pstri
 	if s >= schStaticChunked+schNomergeOffset && s <= schRuntimeSimd+schNomergeOffset {
 		s -= schNomergeOffset
 	}
+	switch s {
+	case schDist, schDistChunked:
+		// distribute: the loop is divided among the teams of the league
+		n, tid = th.distributeTeams()
+		s -= schDist - schStatic
+	}
 	last := uint32(0)
 	switch {
 	case trip == 0:
 		th.writeIV(k, pstride, uint64(incr))
-	case n == 1:
+	case n == 1 && !(s == schStaticChunked && chunk > 0) && s != schBalancedChunked:
+		// A chunked schedule keeps its chunks with one thread: clang's
+		// code for schedule(static, 1) in distribute parallel for steps
+		// by the stride, one iteration at a time.
 		last = 1
 		th.writeIV(k, pstride, trip*uint64(incr))
 	case s == schStatic || s == schStaticGreedy || s == schStaticBalanced || (s == schStaticChunked && chunk <= 0):
@@ -178,7 +189,7 @@ func (th *Thread) staticInit(k ivKind, sched int32, plast, plower, pupper, pstri
 		}
 		th.writeIV(k, pstride, span*uint64(n)*uint64(incr))
 	default:
-		th.fault("static loop schedule %d is not supported (distribute needs teams)", sched)
+		th.fault("static loop schedule %d is not supported", sched)
 	}
 	if plast != 0 {
 		th.put32(plast, last)

@@ -33,6 +33,14 @@ func TestParseEnv(t *testing.T) {
 		s.threadLimit != 9 || s.spin != 0 || s.maxTaskPriority != 5 || len(s.warnings) != 0 {
 		t.Errorf("settings %+v warnings %q", s, s.warnings)
 	}
+	s = parseEnv([]string{"OMP_NUM_TEAMS=3", "OMP_TEAMS_THREAD_LIMIT=2"}, 1, 1)
+	if s.nteams != 3 || s.teamsThreadLimit != 2 || len(s.warnings) != 0 {
+		t.Errorf("OMP_NUM_TEAMS, OMP_TEAMS_THREAD_LIMIT: %d %d %q", s.nteams, s.teamsThreadLimit, s.warnings)
+	}
+	s = parseEnv([]string{"OMP_NUM_TEAMS=0", "OMP_TEAMS_THREAD_LIMIT=many"}, 1, 1)
+	if s.nteams != 0 || s.teamsThreadLimit != 0 || len(s.warnings) != 2 {
+		t.Errorf("malformed OMP_NUM_TEAMS, OMP_TEAMS_THREAD_LIMIT: %d %d %q", s.nteams, s.teamsThreadLimit, s.warnings)
+	}
 	s = parseEnv([]string{"OMP_NESTED=true", "OMP_MAX_ACTIVE_LEVELS=2"}, 1, 1)
 	if s.maxActiveLevels != 2 {
 		t.Errorf("OMP_MAX_ACTIVE_LEVELS after OMP_NESTED: %d", s.maxActiveLevels)

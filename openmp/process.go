@@ -81,6 +81,9 @@ type Process struct {
 	closed    chan struct{}
 
 	maxActive atomic.Int32 // max-active-levels-var
+	// nteams-var and teams-thread-limit-var (0: not set)
+	nteams           atomic.Int32
+	teamsThreadLimit atomic.Int32
 
 	crits sync.Map // guest address of a kmp_critical_name -> *critLock
 	locks lockTable
@@ -89,6 +92,10 @@ type Process struct {
 	tp   map[uint32]*tpVar // __kmpc_threadprivate_cached variables
 
 	wasiMu sync.Mutex // serialises WASI calls of the process's threads
+
+	redMu   sync.Mutex            // reds, redNext
+	reds    map[uint32]*taskgroup // taskgroups with a task reduction, by handle
+	redNext uint32
 }
 
 type failureRecord struct {
@@ -121,6 +128,8 @@ func (m *Module) NewProcess(ctx context.Context, cfg ProcessConfig) (*Process, e
 		tp:     map[uint32]*tpVar{},
 	}
 	p.maxActive.Store(int32(p.set.maxActiveLevels))
+	p.nteams.Store(int32(p.set.nteams))
+	p.teamsThreadLimit.Store(int32(p.set.teamsThreadLimit))
 	env, err := m.rt.rt.InstantiateModule(ctx, m.env, wazero.NewModuleConfig().WithName(cfg.Name+".env").WithStartFunctions())
 	if err != nil {
 		return nil, fmt.Errorf("openmp: creating the shared memory: %w", err)

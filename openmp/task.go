@@ -66,6 +66,7 @@ type task struct {
 type taskgroup struct {
 	parent *taskgroup
 	count  atomic.Int32 // incomplete tasks of the group and their descendants
+	red    *taskRed     // the group's task reduction (nil: none)
 }
 
 type depRec struct {
@@ -277,10 +278,22 @@ func (th *Thread) taskgroupEnd() {
 	if g == nil {
 		th.fault("__kmpc_end_taskgroup without __kmpc_taskgroup")
 	}
-	if g.count.Load() != 0 {
-		th.waitFor(th.cur.team, cur, func() bool { return g.count.Load() == 0 })
+	th.waitGroup(g)
+	if r := g.red; r != nil {
+		if r.mod != nil {
+			th.fault("__kmpc_end_taskgroup ends the taskgroup of a reduction(task, ...) (expected __kmpc_task_reduction_modifier_fini)")
+		}
+		th.p.unregisterRed(r.id)
+		th.combineRed(r)
 	}
 	cur.curGroup = g.parent
+}
+
+// waitGroup waits until the tasks of g and their descendants are complete.
+func (th *Thread) waitGroup(g *taskgroup) {
+	if g.count.Load() != 0 {
+		th.waitFor(th.cur.team, th.cur.task, func() bool { return g.count.Load() == 0 })
+	}
 }
 
 // dep is one entry of a dependence list.

@@ -19,14 +19,28 @@ type team struct {
 	micro     uint32
 	args      []uint32
 
+	// Teams: league is the league of the team the region runs in (nil
+	// outside teams), teamNum that team's number in it; teamsRoot marks
+	// a team's own team of one, isLeague the league itself. teamsLimit is
+	// the league's thread limit (0 outside teams).
+	league     *team
+	teamNum    int
+	teamsRoot  bool
+	isLeague   bool
+	teamsLimit int
+
 	ev       event // any change a waiting member may be waiting for
 	barCount atomic.Int32
 	barGen   atomic.Uint32
 
 	single atomic.Uint32 // single constructs claimed so far
 
-	mu      sync.Mutex // loops and the task queue
-	loops   map[uint64]*sharedLoop
+	mu    sync.Mutex // loops, doacross, redMods and the task queue
+	loops map[uint64]*sharedLoop
+	// doacross loops in progress, by loop sequence number
+	doacross map[uint64]*doacrossLoop
+	// task-modifier reductions in progress
+	redMods map[redModKey]*redModifier
 	queue   []*task
 	pending atomic.Int32 // explicit tasks created and not yet completed
 	depMu   sync.Mutex   // task dependences of every task of the team
@@ -67,7 +81,8 @@ func (th *Thread) newTeam(members []*Thread, micro uint32, args []uint32) *team 
 	parent := th.cur.team
 	n := len(members)
 	tm := &team{p: th.p, parent: parent, parentTid: th.cur.tid, level: parent.level + 1, active: parent.active,
-		n: n, members: members, micro: micro, args: args}
+		n: n, members: members, micro: micro, args: args,
+		league: parent.league, teamNum: parent.teamNum, teamsLimit: parent.teamsLimit}
 	if n > 1 {
 		tm.active++
 	}
@@ -101,6 +116,9 @@ func (th *Thread) teamSize() int {
 	}
 	if th.cur.team.active >= th.p.maxActiveLevels() {
 		n = 1
+	}
+	if l := th.cur.team.teamsLimit; l > 0 {
+		n = min(n, l)
 	}
 	return max(n, 1)
 }
@@ -189,6 +207,8 @@ func (th *Thread) fork(ctx context.Context, micro uint32, args []uint32) {
 	th.barrier(tm)
 	th.leaveTeam()
 	if n > 1 {
+		// Workers of regions nested in this one go back to the pool.
+		th.releaseHot()
 		th.hot = workers
 	}
 	for _, w := range workers {
@@ -308,14 +328,14 @@ const (
 // without, until the master has consumed their data.
 func (th *Thread) reduce(data, reduceFn uint32, blocking bool) int32 {
 	c := &th.cur
-	tm := c.team
+	tm, tid := th.reductionTeam()
 	if tm.n == 1 {
 		return reduceCombine
 	}
 	c.redSeq++
 	round := c.redSeq
-	if c.tid != 0 {
-		tm.red[c.tid].Store(uint64(round)<<32 | uint64(data))
+	if tid != 0 {
+		tm.red[tid].Store(uint64(round)<<32 | uint64(data))
 		tm.ev.notify()
 		if blocking {
 			// a barrier: task scheduling point
@@ -345,8 +365,8 @@ func (th *Thread) reduce(data, reduceFn uint32, blocking bool) int32 {
 // team's tasks (the construct ends with a barrier) and releases the others.
 func (th *Thread) endReduce() {
 	c := &th.cur
-	tm := c.team
-	if tm.n == 1 || c.tid != 0 {
+	tm, tid := th.reductionTeam()
+	if tm.n == 1 || tid != 0 {
 		return
 	}
 	th.waitFor(tm, nil, func() bool { return tm.pending.Load() == 0 })

@@ -35,7 +35,9 @@ type Thread struct {
 	saved []teamCtx // enclosing (serialized) teams
 
 	pushedThreads int32 // from __kmpc_push_num_threads, for the next fork
-	hot           []*Thread
+	// from __kmpc_push_num_teams, for the next teams construct
+	pushedTeams, pushedTeamLimit int32
+	hot                          []*Thread
 
 	allocated map[uint32]*task // allocated, not yet submitted tasks
 
@@ -52,9 +54,11 @@ type teamCtx struct {
 	task      *task // the task being executed (implicit or explicit)
 	implicit  *task
 	construct uint32 // single constructs encountered in this team
-	loopSeq   uint64 // dispatched loops encountered in this team
+	loopSeq   uint64 // dispatched and doacross loops encountered in this team
 	loop      *loopPriv
 	redSeq    uint32
+	doacross  *doacrossPriv
+	redModSeq [2]uint32 // task-modifier reductions: parallel, worksharing
 }
 
 type assignment struct {
@@ -250,7 +254,13 @@ func (th *Thread) runAssignment(a *assignment) (ok bool) {
 	}()
 	tm := a.team
 	th.enterTeam(tm, a.tid)
-	if err := th.callMicrotask(th.ctx, tm.micro, tm.args, a.tid); err != nil {
+	var err error
+	if tm.isLeague {
+		err = th.runTeamOfLeague(th.ctx, tm, a.tid)
+	} else {
+		err = th.callMicrotask(th.ctx, tm.micro, tm.args, a.tid)
+	}
+	if err != nil {
 		p.failThread(th, th.explain(err))
 		return false
 	}
@@ -275,6 +285,7 @@ const (
 	sigTaskEntry = 1 << 16 // i32 (i32 gtid, i32 task)
 	sigPair      = 2 << 16 // void (i32, i32): reduce and copyprivate functions
 	sigTaskDup   = 3 << 16 // void (i32, i32, i32)
+	sigOne       = 4 << 16 // void (i32): reduction finalisers
 	// a microtask with n shared arguments is signature n (< 1<<16)
 )
 
@@ -282,6 +293,7 @@ var (
 	i32                = api.ValueTypeI32
 	pairParams         = []api.ValueType{i32, i32}
 	dupParams          = []api.ValueType{i32, i32, i32}
+	oneParam           = []api.ValueType{i32}
 	i32Result          = []api.ValueType{i32}
 	microtaskParamsTab = func() [][]api.ValueType {
 		t := make([][]api.ValueType, 64)
@@ -314,6 +326,8 @@ func (th *Thread) function(slot, sig uint32) (api.Function, error) {
 		params = pairParams
 	case sigTaskDup:
 		params = dupParams
+	case sigOne:
+		params = oneParam
 	default:
 		if int(sig) < len(microtaskParamsTab) {
 			params = microtaskParamsTab[sig]
@@ -391,6 +405,19 @@ func (th *Thread) callPair(slot, a, b uint32) {
 		panic(err)
 	}
 	th.release(slot, sigPair, f)
+}
+
+// callOne calls a guest function void f(i32); a trap fails the thread.
+func (th *Thread) callOne(slot, a uint32) {
+	f, err := th.function(slot, sigOne)
+	if err != nil {
+		th.fault("%v", err)
+	}
+	st := [1]uint64{uint64(a)}
+	if err := callGuest(th.ctx, f, st[:]); err != nil {
+		panic(err)
+	}
+	th.release(slot, sigOne, f)
 }
 
 // callGuest runs the guest function f with stack holding its arguments

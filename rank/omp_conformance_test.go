@@ -1,10 +1,13 @@
 package rank_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wasmpi/wasmpi/rank"
+	"github.com/wasmpi/wasmpi/rank/sdk"
 )
 
 // OpenMP conformance: self-checking programs in testdata/omp_*.c, built
@@ -79,6 +83,14 @@ func TestOmpConformance(t *testing.T) {
 		{"omp_tasks.c", []string{"OMP_NUM_THREADS=1"}, nil},
 		{"omp_tasks.c", []string{"OMP_NUM_THREADS=2", "OMP_WAIT_POLICY=passive"}, nil},
 		{"omp_api.c", four, nil},
+		{"omp_doacross.c", four, nil},
+		{"omp_doacross.c", []string{"OMP_NUM_THREADS=3", "OMP_SCHEDULE=dynamic,2"}, nil},
+		{"omp_doacross.c", []string{"OMP_NUM_THREADS=1"}, nil},
+		{"omp_taskred.c", four, nil},
+		{"omp_taskred.c", []string{"OMP_NUM_THREADS=3", "OMP_WAIT_POLICY=passive"}, nil},
+		{"omp_taskred.c", []string{"OMP_NUM_THREADS=1"}, nil},
+		{"omp_teams.c", four, nil},
+		{"omp_teams.c", []string{"OMP_NUM_THREADS=1"}, nil},
 	}
 	for _, c := range cases {
 		t.Run(strings.TrimSuffix(c.name, ".c")+"/"+strings.Join(append(c.env, c.flags...), ","), func(t *testing.T) {
@@ -219,7 +231,7 @@ func TestOmpJobStop(t *testing.T) {
 }
 
 // TestOmpUnsupported: a program using an OpenMP entry point the runtime
-// does not provide (task reductions) fails before it starts.
+// does not provide (omp_display_env) fails before it starts.
 func TestOmpUnsupported(t *testing.T) {
 	t.Parallel()
 	mod := buildOmp(t, "omp_unsupported.c")
@@ -228,9 +240,59 @@ func TestOmpUnsupported(t *testing.T) {
 	if !errors.As(err, &mie) {
 		t.Fatalf("Compile returned %v, want a *rank.MissingImportsError", err)
 	}
-	if !strings.Contains(err.Error(), "__kmpc_taskred_init is not supported yet") {
+	if !strings.Contains(err.Error(), "omp_display_env is not supported yet") {
 		t.Errorf("error %q", err)
 	}
+}
+
+// TestOmpDoacrossDeadlock: a depend(sink) on an iteration that is never
+// posted before every thread waits fails the rank with an explanation
+// instead of hanging.
+func TestOmpDoacrossDeadlock(t *testing.T) {
+	t.Parallel()
+	out := runOmp(t, buildOmp(t, "omp_doacross.c"), 1, []string{"OMP_NUM_THREADS=3"}, "deadlock")
+	res := out.Result
+	if res.ExitCode != 1 || res.Failure == nil || !strings.Contains(res.Failure.Err.Error(), "doacross loop deadlock") {
+		t.Fatalf("exit %d failure %v, want a doacross deadlock report\nstdout:\n%s", res.ExitCode, res.Failure, out.Stdout)
+	}
+	if strings.Contains(out.Stdout, "survived") {
+		t.Errorf("the program went on: %s", out.Stdout)
+	}
+}
+
+// TestOmpTeams: OMP_NUM_TEAMS sets the number of teams of a teams
+// construct without num_teams; a teams construct inside a parallel region
+// fails the rank with an explanation.
+func TestOmpTeams(t *testing.T) {
+	t.Parallel()
+	mod := buildOmp(t, "omp_teams.c")
+	expectOmpModulePass(t, "omp_teams.c", mod, 1, []string{"OMP_NUM_THREADS=3", "OMP_NUM_TEAMS=5"}, "5")
+	out := runOmp(t, mod, 1, []string{"OMP_NUM_THREADS=2"}, "nested")
+	res := out.Result
+	if res.ExitCode != 1 || res.Failure == nil || !strings.Contains(res.Failure.Err.Error(), "teams construct is nested inside a parallel region") {
+		t.Fatalf("exit %d failure %v, want a nested-teams error\nstdout:\n%s", res.ExitCode, res.Failure, out.Stdout)
+	}
+	if strings.Contains(out.Stdout, "survived") {
+		t.Errorf("the program went on: %s", out.Stdout)
+	}
+}
+
+// TestOmpTaskReductionCXX: task reductions of a C++ class, whose private
+// copies the runtime must destroy (the items' finalisers) after combining.
+func TestOmpTaskReductionCXX(t *testing.T) {
+	t.Parallel()
+	requireToolchain(t)
+	out := filepath.Join(t.TempDir(), "taskred.wasm")
+	var stderr bytes.Buffer
+	args := []string{"-O2", "-fopenmp", "-o", out, filepath.Join("testdata", "omp_taskred_cxx.cc")}
+	if code, err := sdk.Run(context.Background(), sdk.CXX, args, io.Discard, &stderr); err != nil || code != 0 {
+		t.Fatalf("mpicxx %s: exit %d, %v\n%s", strings.Join(args, " "), code, err, stderr.String())
+	}
+	mod, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectOmpModulePass(t, "omp_taskred_cxx.cc", mod, 1, []string{"OMP_NUM_THREADS=3"})
 }
 
 // TestOmpModuleWithoutOpenMP: programs built without -fopenmp are not

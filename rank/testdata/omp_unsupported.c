@@ -1,14 +1,13 @@
-/* Uses task reductions, which the runtime does not provide: loading the
- * program must fail with "__kmpc_taskred_init is not supported yet". */
+/* Uses an OpenMP API function the runtime does not provide: loading the
+ * program must fail with "omp_display_env is not supported yet". */
+#include <omp.h>
 #include <stdio.h>
 
+extern void omp_display_env(int verbose); /* OpenMP 5.1 */
+
 int main(void) {
-	int s = 0;
+	omp_display_env(0);
 #pragma omp parallel
-#pragma omp single
-#pragma omp taskloop reduction(+ : s)
-	for (int i = 0; i < 10; i++)
-		s += i;
-	printf("%d\n", s);
+	printf("%d\n", omp_get_thread_num());
 	return 0;
 }

@@ -2,7 +2,8 @@
  *
  * - The lock variables clang references for critical sections (as common
  *   symbols, which wasm objects cannot define): the unnamed critical
- *   section and the reduction one. The driver defines named ones.
+ *   section and the reduction ones (user-declared reductions reference
+ *   the atomic one). The driver defines named ones.
  * - The locks that make malloc and stdio usable from several OpenMP
  *   threads (wasi-libc has none; the wrappers are in the other objects).
  * - The allocation functions the runtime calls to give threads their
@@ -13,6 +14,7 @@
 
 int __wasmpi_critical_unnamed[8] __asm__(".gomp_critical_user_.var") __attribute__((aligned(8)));
 int __wasmpi_critical_reduction[8] __asm__(".gomp_critical_user_.reduction.var") __attribute__((aligned(8)));
+int __wasmpi_critical_atomic_reduction[8] __asm__(".gomp_critical_user_.atomic_reduction.var") __attribute__((aligned(8)));
 
 wasmpi_lock_t __wasmpi_malloc_lock;
 

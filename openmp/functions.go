@@ -173,6 +173,22 @@ var entries = sync.OnceValue(func() []entry {
 		{"__kmpc_end_reduce", sig("iii"), nil, func(th *Thread, s []uint64) { th.endReduce() }},
 
 		// Tasks.
+		// allocate clauses and directives: every predefined allocator
+		// allocates from the program's heap
+		{"__kmpc_alloc", sig("iii"), sig("i"), func(th *Thread, s []uint64) {
+			s[0] = uint64(th.allocatorAlloc(uint32(s[1]), 16, uint32(s[2])))
+		}},
+		{"__kmpc_aligned_alloc", sig("iiii"), sig("i"), func(th *Thread, s []uint64) {
+			align := uint32(s[1])
+			if align == 0 || align&(align-1) != 0 {
+				th.fault("__kmpc_aligned_alloc: alignment %d is not a power of two", align)
+			}
+			s[0] = uint64(th.allocatorAlloc(uint32(s[2]), max(align, 16), uint32(s[3])))
+		}},
+		{"__kmpc_free", sig("iii"), nil, func(th *Thread, s []uint64) {
+			th.checkAllocator(uint32(s[2]), "__kmpc_free")
+			th.guestFree(uint32(s[1]))
+		}},
 		{"__kmpc_omp_task_alloc", sig("iiiiii"), sig("i"), func(th *Thread, s []uint64) {
 			s[0] = uint64(th.taskAlloc(uint32(s[2]), uint32(s[3]), uint32(s[4]), uint32(s[5])))
 		}},
@@ -291,8 +307,8 @@ var unsupported = []string{
 	"__kmpc_task_reduction_init", "__kmpc_task_reduction_modifier_init", "__kmpc_reduction_modifier_fini",
 	"__kmpc_task_allow_completion_event", "__kmpc_omp_reg_task_with_affinity", "__kmpc_taskloop_5",
 	"__kmpc_omp_target_task_alloc", "__kmpc_omp_taskwait_51", "__kmpc_omp_fulfill_event",
-	// memory allocators, threadprivate with constructors, scope, error directive
-	"__kmpc_alloc", "__kmpc_aligned_alloc", "__kmpc_calloc", "__kmpc_realloc", "__kmpc_free",
+	// allocator objects, threadprivate with constructors, scope, error directive
+	"__kmpc_calloc", "__kmpc_realloc",
 	"__kmpc_init_allocator", "__kmpc_destroy_allocator",
 	"__kmpc_threadprivate_register", "__kmpc_threadprivate_register_vec", "__kmpc_threadprivate",
 	"__kmpc_scope", "__kmpc_end_scope", "__kmpc_error", "__kmpc_fork_call_if", "__kmpc_begin", "__kmpc_end",

@@ -103,19 +103,48 @@ func (p *Process) newThreadState(mod api.Module, gtid int32) (*Thread, error) {
 	return th, nil
 }
 
-// guestAlloc allocates guest memory with the program's malloc (through the
-// support library's locked wrapper), on th's instance.
-func (th *Thread) guestAlloc(size, align uint32) uint32 {
+// heapAlloc allocates guest memory with the program's malloc (through the
+// support library's locked wrapper), on th's instance: 0 when the heap is
+// exhausted.
+func (th *Thread) heapAlloc(size, align uint32) uint32 {
 	var st [2]uint64
 	st[0], st[1] = uint64(size), uint64(align)
 	if err := callGuest(th.ctx, th.alloc, st[:]); err != nil {
 		panic(err)
 	}
-	addr := uint32(st[0])
+	return uint32(st[0])
+}
+
+// guestAlloc is heapAlloc for the runtime's own needs: running out of
+// memory fails the thread.
+func (th *Thread) guestAlloc(size, align uint32) uint32 {
+	addr := th.heapAlloc(size, align)
 	if addr == 0 {
 		th.fault("out of memory allocating %d bytes", size)
 	}
 	return addr
+}
+
+// The predefined allocators (omp_null_allocator .. omp_thread_mem_alloc in
+// omp.h); allocator objects (omp_init_allocator) are not provided.
+const lastPredefinedAllocator = 8
+
+// checkAllocator accepts a predefined allocator handle.
+func (th *Thread) checkAllocator(a uint32, what string) {
+	if a > lastPredefinedAllocator {
+		th.fault("%s: allocator %#x is not a predefined allocator (allocator objects are not supported)", what, a)
+	}
+}
+
+// allocatorAlloc is the allocation of an allocate clause or directive:
+// size bytes aligned to align from the program's heap. Like omp_alloc, it
+// gives NULL when the heap is exhausted.
+func (th *Thread) allocatorAlloc(size, align, allocator uint32) uint32 {
+	th.checkAllocator(allocator, "allocate")
+	if size == 0 {
+		return 0
+	}
+	return th.heapAlloc(size, align)
 }
 
 func (th *Thread) guestFree(addr uint32) {

@@ -83,6 +83,7 @@ func TestOmpConformance(t *testing.T) {
 		{"omp_tasks.c", []string{"OMP_NUM_THREADS=1"}, nil},
 		{"omp_tasks.c", []string{"OMP_NUM_THREADS=2", "OMP_WAIT_POLICY=passive"}, nil},
 		{"omp_api.c", four, nil},
+		{"omp_allocate.c", four, []string{"-fopenmp-version=51"}},
 		{"omp_doacross.c", four, nil},
 		{"omp_doacross.c", []string{"OMP_NUM_THREADS=3", "OMP_SCHEDULE=dynamic,2"}, nil},
 		{"omp_doacross.c", []string{"OMP_NUM_THREADS=1"}, nil},

@@ -58,17 +58,21 @@ typedef struct omp_nest_lock_t {
 } omp_nest_lock_t;
 
 /* Memory allocators: every predefined allocator allocates from the heap. */
-typedef uintptr_t omp_allocator_handle_t;
+/* An enum, as clang's allocate clause and directive expect; its size is a
+ * pointer's. */
+typedef enum omp_allocator_handle_t {
+	omp_null_allocator = 0,
+	omp_default_mem_alloc = 1,
+	omp_large_cap_mem_alloc = 2,
+	omp_const_mem_alloc = 3,
+	omp_high_bw_mem_alloc = 4,
+	omp_low_lat_mem_alloc = 5,
+	omp_cgroup_mem_alloc = 6,
+	omp_pteam_mem_alloc = 7,
+	omp_thread_mem_alloc = 8,
+	wasmpi_allocator_handle_max = __UINTPTR_MAX__
+} omp_allocator_handle_t;
 typedef uintptr_t omp_memspace_handle_t;
-#define omp_null_allocator ((omp_allocator_handle_t)0)
-#define omp_default_mem_alloc ((omp_allocator_handle_t)1)
-#define omp_large_cap_mem_alloc ((omp_allocator_handle_t)2)
-#define omp_const_mem_alloc ((omp_allocator_handle_t)3)
-#define omp_high_bw_mem_alloc ((omp_allocator_handle_t)4)
-#define omp_low_lat_mem_alloc ((omp_allocator_handle_t)5)
-#define omp_cgroup_mem_alloc ((omp_allocator_handle_t)6)
-#define omp_pteam_mem_alloc ((omp_allocator_handle_t)7)
-#define omp_thread_mem_alloc ((omp_allocator_handle_t)8)
 #define omp_default_mem_space ((omp_memspace_handle_t)0)
 #define omp_large_cap_mem_space ((omp_memspace_handle_t)1)
 #define omp_const_mem_space ((omp_memspace_handle_t)2)

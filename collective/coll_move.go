@@ -17,6 +17,12 @@ import (
 // rank sends an empty message to rank+2^k and receives one from rank-2^k
 // (mod size); ceil(log2 size) rounds. Tag phase = round.
 func Barrier(ctx context.Context, c *comm.Comm) error {
+	if s, err := sharedSlot(ctx, c, kindBarrier); err != nil || s != nil {
+		if err != nil {
+			return err
+		}
+		return s.barrier(ctx, c)
+	}
 	x, err := begin(ctx, c, kindBarrier)
 	if err != nil {
 		return err
@@ -42,6 +48,12 @@ func Barrier(ctx context.Context, c *comm.Comm) error {
 // (ceil(log2 size) hops; a parent sends to its children largest subtree
 // first).
 func Bcast(ctx context.Context, c *comm.Comm, buf []byte, root int) error {
+	if s, err := sharedSlot(ctx, c, kindBcast); err != nil || s != nil {
+		if err != nil {
+			return err
+		}
+		return s.bcast(ctx, c, buf, root)
+	}
 	x, err := begin(ctx, c, kindBcast)
 	if err != nil {
 		return err

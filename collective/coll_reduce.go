@@ -118,6 +118,12 @@ func (x *xfer) reduceTree(in, dst []byte, t comm.Datatype, op Op, phase int) ([]
 // Algorithm: binomial tree to rank 0 (see the order of combination above),
 // then rank 0 sends the result to the root if that is another rank.
 func Reduce(ctx context.Context, c *comm.Comm, sendbuf, recvbuf []byte, t comm.Datatype, op Op, root int) error {
+	if s, err := sharedSlot(ctx, c, kindReduce); err != nil || s != nil {
+		if err != nil {
+			return err
+		}
+		return s.reduce(ctx, c, sendbuf, recvbuf, t, op, root)
+	}
 	x, err := begin(ctx, c, kindReduce)
 	if err != nil {
 		return err
@@ -176,6 +182,12 @@ func Reduce(ctx context.Context, c *comm.Comm, sendbuf, recvbuf []byte, t comm.D
 // rank 0 (binomial tree). Every rank ends with the very bits rank 0
 // computed.
 func Allreduce(ctx context.Context, c *comm.Comm, sendbuf, recvbuf []byte, t comm.Datatype, op Op) error {
+	if s, err := sharedSlot(ctx, c, kindAllreduce); err != nil || s != nil {
+		if err != nil {
+			return err
+		}
+		return s.allreduce(ctx, c, sendbuf, recvbuf, t, op)
+	}
 	x, err := begin(ctx, c, kindAllreduce)
 	if err != nil {
 		return err

@@ -5,7 +5,7 @@ package collective
 // When every rank of an intracommunicator lives in this process, a rank can
 // read its peers' buffers directly: guest memory never moves, and the ranks
 // are goroutines of one process. Barrier, Bcast, Reduce and Allreduce then
-// skip the matching engine. The ranks of the communicator meet in a slot (one
+// (and Allgather) skip the matching engine. The ranks of the communicator meet in a slot (one
 // per communicator, found through the Shared domain that the caller attaches
 // to the context with WithShared), publish views of their buffers in it, and
 // synchronise on a counting barrier built on atomics:
@@ -35,6 +35,7 @@ package collective
 //   - Bcast: small: the root stages its buffer, barrier, everyone copies the
 //     staged bytes. Large: barrier, everyone copies from the root's buffer,
 //     barrier.
+//   - Allgather: as Bcast, every rank being the root of its own block.
 //   - Reduce and Allreduce keep the order of combination of coll_reduce.go
 //     (the binomial bracketing over ranks 0..n-1, lower ranks on the left),
 //     so results are bit-identical to the message-based algorithms, on every
@@ -49,8 +50,12 @@ package collective
 // # Choice and restrictions
 //
 // The shared path is taken when the context carries a Shared domain, the
-// communicator has at least two ranks, all of them in this process, and it
-// is not a copy pinned by comm.Comm.PinCollSeq. Pinned copies run the
+// communicator has at least two ranks, all of them in this process (the
+// world uses the in-process transport: comm.World.AllLocal), and it
+// is not a copy pinned by comm.Comm.PinCollSeq. Bcast and Reduce on two
+// ranks keep the single point-to-point message, which (when small) lets the
+// sender return at once instead of meeting the receiver: measured in wasm,
+// the shared path was up to 3x slower there. Pinned copies run the
 // collectives that may proceed concurrently with the rank's other calls
 // (nonblocking and persistent collectives, steps of intercommunicator
 // collectives, Comm_idup); they keep the message-based algorithms, whose
@@ -174,8 +179,8 @@ type entry struct {
 
 func newSlot(c *comm.Comm) *slot {
 	n := c.Size()
-	s := &slot{ranks: make([]int, n), eps: make([]*comm.Endpoint, n), local: true, yield: n > runtime.GOMAXPROCS(0)}
 	w := c.Endpoint().World()
+	s := &slot{ranks: make([]int, n), eps: make([]*comm.Endpoint, n), local: w.AllLocal(), yield: n > runtime.GOMAXPROCS(0)}
 	for i := range s.ranks {
 		s.ranks[i] = c.WorldRank(i)
 		s.eps[i] = w.Endpoint(s.ranks[i])
@@ -193,6 +198,11 @@ func newSlot(c *comm.Comm) *slot {
 // path, nil when it takes the message-based one.
 func sharedSlot(ctx context.Context, c *comm.Comm, k collKind) (*slot, error) {
 	if c == nil || c.Size() < 2 || c.Pinned() {
+		return nil, nil
+	}
+	if c.Size() == 2 && (k == kindBcast || k == kindReduce) {
+		// One message does it, and an eager send lets the sender run
+		// ahead; the shared path would make both ranks meet.
 		return nil, nil
 	}
 	d := sharedFrom(ctx)
@@ -554,4 +564,46 @@ func evalTree(parts [][]byte, lo, k int, out []byte, t comm.Datatype, op Op, tmp
 		}
 	}
 	return Combine(op, t, left, out)
+}
+
+// allgather is Allgather on the shared path: small blocks are staged (one
+// barrier), large ones copied straight from the owners' receive buffers
+// (two barriers).
+func (s *slot) allgather(ctx context.Context, c *comm.Comm, sendbuf, recvbuf []byte, blockLen int) error {
+	x := beginShared(ctx, c, kindAllgather)
+	x.checkFixed("receive buffer", recvbuf, blockLen)
+	blk := func(i int) []byte { return x.block(recvbuf, i*blockLen, blockLen) }
+	if sendbuf != nil {
+		x.copyOwn(blk(x.me), sendbuf)
+	}
+	ents := s.set()
+	en := &ents[x.me]
+	en.n, en.bad, en.in = blockLen, !x.ok(), blk(x.me)
+	if x.ok() && blockLen <= bcastStageMax {
+		en.stageCopy(en.in)
+	}
+	if err := s.await(ctx, x.me); err != nil {
+		return err
+	}
+	if peersFailed(ents) {
+		x.checkPeers(ents, blockLen)
+		return x.err
+	}
+	large := blockLen > bcastStageMax
+	for j := range ents {
+		switch {
+		case j == x.me:
+		case large:
+			copy(blk(j), ents[j].in)
+		default:
+			copy(blk(j), ents[j].stage)
+		}
+	}
+	if large {
+		if err := s.await(ctx, x.me); err != nil {
+			return err
+		}
+		en.in = nil
+	}
+	return x.err
 }

@@ -117,6 +117,26 @@ func TestSharedMatchesMessages(t *testing.T) {
 					}
 				}
 			}
+			for _, bl := range []int{0, 5, bcastStageMax + 8} {
+				want := make([]byte, 0, n*bl)
+				for j := 0; j < n; j++ {
+					want = append(want, pattern(j, bl, bl)...)
+				}
+				for _, inPlace := range []bool{false, true} {
+					out := filled(n*bl+3, 0xEE)
+					send := pattern(me, bl, bl)
+					if inPlace {
+						copy(out[me*bl:], send)
+						send = nil
+					}
+					if err := Allgather(sctx, c, send, out, bl); err != nil {
+						return fail(c, "shared allgather of %d: %v", bl, err)
+					}
+					if err := checkBytes(c, fmt.Sprintf("allgather of %d (in place %v)", bl, inPlace), out, append(want[:n*bl:n*bl], 0xEE, 0xEE, 0xEE)); err != nil {
+						return err
+					}
+				}
+			}
 			for _, size := range []int{0, 3, bcastStageMax, bcastStageMax + 1, 100000} {
 				for root := 0; root < n; root++ {
 					buf := filled(size, 0)
@@ -358,6 +378,20 @@ func TestSharedErrors(t *testing.T) {
 		wantClass(t, errs, comm.ErrOther, func(r int) bool { return r == last })
 		wantClass(t, errs, comm.Success, func(r int) bool { return r != 0 && r != last })
 
+		errs = runShared(t, n, func(sctx, _ context.Context, c *comm.Comm) error {
+			send := make([]byte, 4)
+			if c.Rank() == last {
+				send = make([]byte, 6)
+			}
+			err := Allgather(sctx, c, send, make([]byte, 4*c.Size()), 4)
+			if h := after(sctx, c); h != nil {
+				return h
+			}
+			return err
+		})
+		wantClass(t, errs, comm.ErrTruncate, func(r int) bool { return r == last })
+		wantClass(t, errs, comm.ErrOther, func(r int) bool { return r != last })
+
 		// Errors every rank sees alike come first, without synchronising.
 		errs = runShared(t, n, func(sctx, _ context.Context, c *comm.Comm) error {
 			if err := Bcast(sctx, c, nil, 5); comm.ClassOf(err) != comm.ErrRoot {
@@ -422,5 +456,59 @@ func TestSharedStop(t *testing.T) {
 		if err := <-errc; !errors.Is(err, stop) {
 			t.Errorf("allreduce in a stopped world returned %v, want %v", err, stop)
 		}
+	}
+}
+
+// countingTransport delivers in process but is not comm's own in-process
+// transport, as a network transport would not be; it counts deliveries.
+type countingTransport struct {
+	w *comm.World
+	n atomic.Int64
+}
+
+func (tr *countingTransport) Deliver(_ context.Context, dst int, m *comm.Message) error {
+	tr.n.Add(1)
+	tr.w.Endpoint(dst).Arrive(m)
+	return nil
+}
+
+// TestSharedNeedsInProcessTransport checks that a world whose ranks are
+// reached through another transport keeps the message-based algorithms
+// even with a Shared domain, and still gets exact results.
+func TestSharedNeedsInProcessTransport(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tr := &countingTransport{}
+	w, err := comm.NewWorld(ctx, 3, comm.WithTransport(tr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.w = w
+	sctx := WithShared(ctx, &Shared{})
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for r := 0; r < 3; r++ {
+		c, err := w.Comm(r, 0, []int{0, 1, 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out := make([]byte, 4)
+			errs[r] = Allreduce(sctx, c, i32s(int32(r+1)), out, comm.TypeInt32, OpSum)
+			if errs[r] == nil && toI32(out)[0] != 6 {
+				errs[r] = fail(c, "allreduce gave %v, want 6", toI32(out))
+			}
+		}()
+	}
+	wg.Wait()
+	for r, err := range errs {
+		if err != nil {
+			t.Errorf("rank %d: %v", r, err)
+		}
+	}
+	if tr.n.Load() == 0 {
+		t.Error("no message went through the transport: the shared path was taken")
 	}
 }

@@ -14,3 +14,12 @@ func (c *Comm) Pinned() bool { return c.pinned }
 // (or any other wait), so that they check their conditions again. It is
 // cheap when nobody sleeps.
 func (e *Endpoint) Wake() { e.waker.wake() }
+
+// AllLocal reports whether every rank of the world runs in this process
+// and shares its memory: true for the in-process transport. Through any
+// other transport the answer is false, so that all processes of a job
+// make the same choice.
+func (w *World) AllLocal() bool {
+	_, local := w.transport.(inProcess)
+	return local
+}

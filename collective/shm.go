@@ -160,6 +160,8 @@ type slot struct {
 	epoch   atomic.Uint64
 	_       [56]byte
 	broken  atomic.Bool
+	// forgotten counts the ranks that have freed the communicator.
+	forgotten atomic.Int32
 
 	// ents[set][r] is published by rank r only (see the file comment).
 	ents [2][]entry
@@ -228,6 +230,21 @@ func sharedSlot(ctx context.Context, c *comm.Comm, k collKind) (*slot, error) {
 		return nil, comm.Errorf(comm.ErrOther, "%s: an earlier collective on this communicator was interrupted (cancelled or stopped) while other ranks were in it; the communicator can no longer synchronise", kindNames[k])
 	}
 	return s, nil
+}
+
+// Forget releases the slot of intracommunicator c once every rank of c has
+// called it: each rank calls it when it frees c, after its last collective
+// on c has returned. A communicator that never used the shared path has no
+// slot, and Forget does nothing. Intercommunicators must not be passed:
+// their remote group could name another communicator's slot.
+func (d *Shared) Forget(c *comm.Comm) {
+	if c == nil || c.Size() < 2 {
+		return
+	}
+	key := slotKey{context: c.Context(), leader: c.WorldRank(0), size: c.Size()}
+	if v, ok := d.slots.Load(key); ok && v.(*slot).forgotten.Add(1) == int32(c.Size()) {
+		d.slots.Delete(key)
+	}
 }
 
 // beginShared starts a shared-memory call: it draws the sequence number

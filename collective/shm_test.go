@@ -512,3 +512,50 @@ func TestSharedNeedsInProcessTransport(t *testing.T) {
 		t.Error("no message went through the transport: the shared path was taken")
 	}
 }
+
+// TestSharedForget checks that a communicator's slot is released once
+// every rank has freed the communicator, and not before.
+func TestSharedForget(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	const n = 3
+	w, err := comm.NewWorld(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &Shared{}
+	sctx := WithShared(ctx, d)
+	slots := func() int {
+		k := 0
+		d.slots.Range(func(any, any) bool { k++; return true })
+		return k
+	}
+	cs := make([]*comm.Comm, n)
+	var wg sync.WaitGroup
+	for r := range cs {
+		if cs[r], err = w.Comm(r, 6, identity(n)); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := Barrier(sctx, cs[r]); err != nil {
+				t.Errorf("rank %d: %v", r, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := slots(); got != 1 {
+		t.Fatalf("%d slots after a barrier, want 1", got)
+	}
+	for r, c := range cs {
+		d.Forget(c)
+		want := 1
+		if r == n-1 {
+			want = 0
+		}
+		if got := slots(); got != want {
+			t.Errorf("%d slots after %d ranks freed the communicator, want %d", got, r+1, want)
+		}
+	}
+}

@@ -530,8 +530,14 @@ func (s *slot) reduceParts(x *xfer, ents []entry, lo, hi int, out []byte, t comm
 	}
 	L := hi - lo
 	levels := bits.Len(uint(len(ents) - 1)) // ceil(log2 n) for n >= 2
+	// Spare room: one buffer per level below the top, and one for the
+	// result when out overlaps an input.
+	need := (levels - 1) * L
+	if target == nil {
+		need += L
+	}
 	var spare []byte
-	if need := levels * L; need <= spareMax {
+	if need <= spareMax {
 		if cap(s.spare[x.me]) < need {
 			s.spare[x.me] = make([]byte, spareMax)
 		}
@@ -541,7 +547,7 @@ func (s *slot) reduceParts(x *xfer, ents []entry, lo, hi int, out []byte, t comm
 		defer putScratch(spare)
 	}
 	if target == nil {
-		target = spare[(levels-1)*L : levels*L]
+		target = spare[(levels-1)*L:]
 	}
 	if err := evalTree(parts, 0, levels, target, t, op, spare[:(levels-1)*L]); err != nil {
 		x.fail(prefixErr(x.name, err))

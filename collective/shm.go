@@ -4,16 +4,19 @@ package collective
 //
 // When every rank of an intracommunicator lives in this process, a rank can
 // read its peers' buffers directly: guest memory never moves, and the ranks
-// are goroutines of one process. Barrier, Bcast, Reduce and Allreduce then
-// (and Allgather) skip the matching engine. The ranks of the communicator meet in a slot (one
-// per communicator, found through the Shared domain that the caller attaches
-// to the context with WithShared), publish views of their buffers in it, and
-// synchronise on a counting barrier built on atomics:
+// are goroutines of one process. Barrier, Bcast, Reduce, Allreduce and
+// Allgather then skip the matching engine. The ranks of the communicator
+// meet in a slot (one per communicator, found through the Shared domain
+// that the caller attaches to the context with WithShared), publish views
+// of their buffers in it, and synchronise on a counting barrier built on
+// atomics:
 //
 //	arrive: read the epoch e; add 1 to the arrival count. The last to
 //	        arrive resets the count, sets the epoch to e+1 and wakes the
-//	        others; they wait (comm.Endpoint.WaitFor: poll, then sleep on the
-//	        rank's waker) until the epoch differs from e.
+//	        others; they poll (or yield, when ranks outnumber processors)
+//	        for a while, then wait on their endpoint (comm.Endpoint.WaitFor:
+//	        poll, then sleep on the rank's waker) until the epoch differs
+//	        from e.
 //
 // The barrier's atomics order what a rank wrote before arriving before what
 // the others read after leaving, so every read of a peer's buffer is
@@ -27,7 +30,9 @@ package collective
 // and a rank may return, and reuse its buffers, as soon as it has its
 // result. Large ones are read straight from the owner's memory, which
 // costs a barrier at the end so that nobody returns while a peer still
-// reads its buffers.
+// reads its buffers. Whether a call is small or large is decided on lengths
+// every rank sees after the first barrier (the root's, or the common length
+// once all are known to agree), so all ranks decide alike.
 //
 // # Algorithms
 //
@@ -71,9 +76,9 @@ package collective
 // length and whether its own arguments were wrong; after the first barrier
 // each rank checks them all, so all ranks agree to stop without reading
 // anything: a rank whose own arguments were wrong returns its error; the
-// others of an Allreduce, and the root of a Reduce, return ErrOther naming
-// the culprit; a non-root of a Bcast fails only for its own buffer (too
-// small: ErrTruncate, too large: ErrOther).
+// others of an Allreduce or Allgather, and the root of a Reduce, return
+// ErrOther naming the culprit; a non-root of a Bcast fails only for its own
+// buffer (too small: ErrTruncate, too large: ErrOther).
 //
 // A wait that ends because the context is cancelled or the job stopped
 // leaves the slot's barrier count inconsistent; the slot is then marked

@@ -271,9 +271,9 @@ func (x *xfer) finish() error {
 // scratch returns an n-byte buffer that lives until finish.
 //
 // Reductions stage partial results in scratch buffers: one or two per rank
-// and call, reused through a pool. (The "performance pass" issue may replace
-// this by reducing straight out of the peers' memory, which is possible when
-// all ranks share the process.)
+// and call, reused through a pool. (When all ranks share the process,
+// Reduce and Allreduce combine straight out of the peers' memory instead:
+// shm.go.)
 func (x *xfer) scratch(n int) []byte {
 	if n <= 0 {
 		return []byte{}

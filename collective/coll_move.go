@@ -15,8 +15,16 @@ import (
 //
 // Algorithm: dissemination. In round k = 0, 1, ... (while 2^k < size) each
 // rank sends an empty message to rank+2^k and receives one from rank-2^k
-// (mod size); ceil(log2 size) rounds. Tag phase = round.
+// (mod size); ceil(log2 size) rounds. Tag phase = round. Under a context
+// from WithShared, on a communicator whose ranks share the process: a
+// counting barrier on atomics (shm.go).
 func Barrier(ctx context.Context, c *comm.Comm) error {
+	if s, err := sharedSlot(ctx, c, kindBarrier); err != nil || s != nil {
+		if err != nil {
+			return err
+		}
+		return s.barrier(ctx, c)
+	}
 	x, err := begin(ctx, c, kindBarrier)
 	if err != nil {
 		return err
@@ -40,8 +48,15 @@ func Barrier(ctx context.Context, c *comm.Comm) error {
 //
 // Algorithm: binomial tree rooted at root over ranks relative to the root
 // (ceil(log2 size) hops; a parent sends to its children largest subtree
-// first).
+// first). Under a context from WithShared, on a communicator whose ranks
+// share the process: the ranks copy straight from the root (shm.go).
 func Bcast(ctx context.Context, c *comm.Comm, buf []byte, root int) error {
+	if s, err := sharedSlot(ctx, c, kindBcast); err != nil || s != nil {
+		if err != nil {
+			return err
+		}
+		return s.bcast(ctx, c, buf, root)
+	}
 	x, err := begin(ctx, c, kindBcast)
 	if err != nil {
 		return err
@@ -263,8 +278,16 @@ func Scatterv(ctx context.Context, c *comm.Comm, sendbuf []byte, counts, displs 
 //
 // Algorithm: ring. In step s = 0..size-2 each rank receives block
 // (rank-s-1) from its left neighbour while passing block (rank-s) to its
-// right neighbour, both straight from and into recvbuf.
+// right neighbour, both straight from and into recvbuf. Under a context
+// from WithShared, on a communicator whose ranks share the process: every
+// rank copies the blocks straight from the others (shm.go).
 func Allgather(ctx context.Context, c *comm.Comm, sendbuf, recvbuf []byte, blockLen int) error {
+	if s, err := sharedSlot(ctx, c, kindAllgather); err != nil || s != nil {
+		if err != nil {
+			return err
+		}
+		return s.allgather(ctx, c, sendbuf, recvbuf, blockLen)
+	}
 	x, err := begin(ctx, c, kindAllgather)
 	if err != nil {
 		return err

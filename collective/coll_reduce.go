@@ -116,8 +116,17 @@ func (x *xfer) reduceTree(in, dst []byte, t comm.Datatype, op Op, phase int) ([]
 // sendbuf nil, the root's input in recvbuf.
 //
 // Algorithm: binomial tree to rank 0 (see the order of combination above),
-// then rank 0 sends the result to the root if that is another rank.
+// then rank 0 sends the result to the root if that is another rank. Under a
+// context from WithShared, on a communicator whose ranks share the process:
+// the ranks combine straight out of each other's memory, in the same order
+// (shm.go).
 func Reduce(ctx context.Context, c *comm.Comm, sendbuf, recvbuf []byte, t comm.Datatype, op Op, root int) error {
+	if s, err := sharedSlot(ctx, c, kindReduce); err != nil || s != nil {
+		if err != nil {
+			return err
+		}
+		return s.reduce(ctx, c, sendbuf, recvbuf, t, op, root)
+	}
 	x, err := begin(ctx, c, kindReduce)
 	if err != nil {
 		return err
@@ -174,8 +183,16 @@ func Reduce(ctx context.Context, c *comm.Comm, sendbuf, recvbuf []byte, t comm.D
 //
 // Algorithm: Reduce to rank 0 (binomial tree, see above), then Bcast from
 // rank 0 (binomial tree). Every rank ends with the very bits rank 0
-// computed.
+// computed. Under a context from WithShared, on a communicator whose ranks
+// share the process: the ranks combine straight out of each other's
+// memory, in the same order, so the bits are the same (shm.go).
 func Allreduce(ctx context.Context, c *comm.Comm, sendbuf, recvbuf []byte, t comm.Datatype, op Op) error {
+	if s, err := sharedSlot(ctx, c, kindAllreduce); err != nil || s != nil {
+		if err != nil {
+			return err
+		}
+		return s.allreduce(ctx, c, sendbuf, recvbuf, t, op)
+	}
 	x, err := begin(ctx, c, kindAllreduce)
 	if err != nil {
 		return err

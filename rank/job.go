@@ -19,6 +19,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/wasmpi/wasmpi/collective"
 	"github.com/wasmpi/wasmpi/comm"
 	"github.com/wasmpi/wasmpi/openmp"
 )
@@ -465,7 +466,9 @@ func (r *rankState) run(ctx context.Context) (o Outcome) {
 	o = Outcome{Rank: r.rank, Finished: true}
 	// MPI calls wait on the world's context, which ends when the caller
 	// cancels or when any rank fails, so no rank stays blocked.
-	ctx = withRank(r.job.world.Context(), r)
+	// Blocking collectives read the peers' memory directly
+	// (collective/shm.go).
+	ctx = collective.WithShared(withRank(r.job.world.Context(), r), &r.job.coll)
 	if r.omp != nil {
 		ctx = r.omp.proc.Context(ctx)
 	}

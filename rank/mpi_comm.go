@@ -898,7 +898,8 @@ func commFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			if _, err := c.comm(uint32(h)); err != nil {
+			cs, err := c.comm(uint32(h))
+			if err != nil {
 				return err
 			}
 			switch uint32(h) {
@@ -908,6 +909,11 @@ func commFunctions() []mpiFunc {
 				return comm.Errorf(comm.ErrComm, "MPI_COMM_SELF cannot be freed")
 			}
 			c.r.mu.Lock()
+			if _, inter := c.r.inter[uint32(h)]; !inter {
+				// Release the shared-memory collectives' slot
+				// once every rank has freed the communicator.
+				c.r.job.coll.Forget(cs.c)
+			}
 			delete(c.r.comms, uint32(h))
 			delete(c.r.inter, uint32(h))
 			c.r.mu.Unlock()

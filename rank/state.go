@@ -11,6 +11,7 @@ import (
 
 	"github.com/tetratelabs/wazero/api"
 
+	"github.com/wasmpi/wasmpi/collective"
 	"github.com/wasmpi/wasmpi/comm"
 	"github.com/wasmpi/wasmpi/rma"
 )
@@ -26,6 +27,10 @@ type jobState struct {
 
 	// windows is where the ranks meet to create RMA windows (mpi_win.go).
 	windows rma.Registry
+
+	// coll is where the ranks meet for shared-memory collectives; it is
+	// attached to every rank's context (see rankState.run).
+	coll collective.Shared
 }
 
 // fail records the first failure and stops the world so that every blocked

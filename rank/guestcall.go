@@ -325,6 +325,8 @@ type extState struct {
 	pcontrol int32
 
 	sessions sessionTable // open sessions (mpi_session.go)
+	// partSeq numbers partitioned operations per peer and tag (mpi_part.go)
+	partSeq map[partKey]int
 }
 
 // hook wraps the implementation of an MPI function.

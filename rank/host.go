@@ -87,6 +87,7 @@ func mpiFunctions() []mpiFunc {
 	fs = append(fs, winFunctions()...)     // one-sided communication (mpi_win.go)
 	fs = append(fs, miscFunctions()...)    // status accessors, handle conversions, ... (mpi_misc.go)
 	fs = append(fs, sessionFunctions()...) // MPI-4 sessions (mpi_session.go)
+	fs = append(fs, partFunctions()...)    // partitioned communication (mpi_part.go)
 	fs = withHooks(fs)
 	// the large-count _c variants of everything above (bigcount.go)
 	return append(fs, largeCountVariants(fs)...)

@@ -103,3 +103,7 @@ func TestSessions(t *testing.T) {
 		}
 	})
 }
+
+// TestPartitioned: MPI_Psend_init / MPI_Precv_init / MPI_Pready* /
+// MPI_Parrived (part_basic.c).
+func TestPartitioned(t *testing.T) { miscRun(t, "part_basic.c", 1, 2, 3) }

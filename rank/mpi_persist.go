@@ -26,6 +26,8 @@ type persistOp struct {
 	start func(c *call) (*comm.Request, releaseFunc, error)
 	// wide is the init call's call.wide (a large-count _c variant).
 	wide uint64
+	// part is set for a partitioned operation (mpi_part.go).
+	part *partOp
 }
 
 // addPersistent registers an inactive persistent request and writes its

@@ -329,3 +329,11 @@ func TestOmpTasksUnderGC(t *testing.T) {
 		expectOmpModulePass(t, "omp_taskgc.c", mod, 1, []string{"OMP_NUM_THREADS=3"}, "3")
 	}
 }
+
+// TestOmpPartitioned: OpenMP threads mark the partitions of one send
+// (omp_part.c, MPI_THREAD_MULTIPLE).
+func TestOmpPartitioned(t *testing.T) {
+	t.Parallel()
+	expectOmpPass(t, "omp_part.c", 2, []string{"OMP_NUM_THREADS=4"})
+	expectOmpPass(t, "omp_part.c", 3, []string{"OMP_NUM_THREADS=2"})
+}

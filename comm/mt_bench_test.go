@@ -60,3 +60,51 @@ func mtPingPong(b *testing.B, size int) {
 
 func BenchmarkPingPong8B(b *testing.B)   { mtPingPong(b, 8) }
 func BenchmarkPingPong1MiB(b *testing.B) { mtPingPong(b, 1<<20) }
+
+// mtSelf measures the work of one message without any handoff between
+// goroutines: one rank sends to itself and receives, either with the
+// receive posted first (the sender copies straight into it) or with the
+// message queued first (eager copy, then the receive takes it). One op is
+// one message.
+func mtSelf(b *testing.B, size int, postFirst bool) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w, err := comm.NewWorld(ctx, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Stop(nil)
+	c := mtComms(b, w, 0)[0]
+	ctx = w.Context()
+	ep := c.Endpoint()
+	out := make([]byte, size)
+	in := make([]byte, size)
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if postFirst {
+			r, err := c.Irecv(in, 0, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := c.Send(ctx, out, 0, 0, comm.ModeStandard); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := ep.Wait(ctx, r); err != nil {
+				b.Fatal(err)
+			}
+			ep.Release(r)
+			continue
+		}
+		if err := c.Send(ctx, out, 0, 0, comm.ModeStandard); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Recv(ctx, in, 0, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSelfPosted8B(b *testing.B)     { mtSelf(b, 8, true) }
+func BenchmarkSelfUnexpected8B(b *testing.B) { mtSelf(b, 8, false) }

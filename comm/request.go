@@ -75,7 +75,32 @@ func (r *Request) Complete(err error) {
 // completedRequest is a request that is already done, such as a send to or
 // receive from MPI_PROC_NULL.
 func (e *Endpoint) completedRequest(kind RequestKind, st Status) *Request {
-	r := &Request{Kind: kind, owner: e, status: st}
+	r := e.newRequest(kind)
+	r.status = st
 	r.done.Store(true)
 	return r
+}
+
+// newRequest returns a cleared request of the given kind owned by e,
+// recycled when one has been released.
+func (e *Endpoint) newRequest(kind RequestKind) *Request {
+	r, _ := e.world.requests.Get().(*Request)
+	if r == nil {
+		r = new(Request)
+	}
+	r.Kind, r.owner = kind, e
+	return r
+}
+
+// Release hands a completed send or receive request of e back for reuse,
+// so that steady message traffic allocates nothing. The caller must hold
+// the last reference to r and must not use it afterwards. Requests that
+// are not done, generic requests and nil are left alone (a request that
+// is not done may still sit in a matching queue).
+func (e *Endpoint) Release(r *Request) {
+	if r == nil || r.owner != e || r.Kind == KindGeneric || !r.Done() {
+		return
+	}
+	*r = Request{}
+	e.world.requests.Put(r)
 }

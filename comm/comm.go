@@ -162,13 +162,10 @@ func (e *Endpoint) eagerDeliver(ctx context.Context, dst int, m *Message, req *R
 	if _, direct := e.world.transport.(inProcess); direct {
 		local := e.world.endpoints[dst]
 		local.mu.Lock()
-		for i, r := range local.posted {
-			if matches(r.context, r.source, r.tag, m.Envelope) {
-				local.posted = append(local.posted[:i], local.posted[i+1:]...)
-				local.mu.Unlock()
-				deliver(r, m)
-				return
-			}
+		if p, ok := local.takePosted(m.Envelope); ok {
+			local.mu.Unlock()
+			local.deliver(p, m)
+			return
 		}
 		cp := e.world.eager.copyOf(m.Envelope, m.Data)
 		local.unexpected = append(local.unexpected, cp)

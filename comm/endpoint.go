@@ -8,16 +8,34 @@ import (
 // Endpoint is one rank's end of the message layer: its matching engine
 // (posted receives and unexpected messages) and the waker its goroutines
 // sleep on. Any goroutine may deliver into an endpoint.
+//
+// The matching state comes first and the struct is padded to a multiple
+// of 64 bytes: the allocator then places it on cache-line boundaries, so
+// the lock and the queue headers, which a sender on another core touches
+// for every message, share one line and no line with unrelated data.
 type Endpoint struct {
+	mu         sync.Mutex
+	posted     []postedRecv // receives waiting for a message, in posting order
+	unexpected []*Message   // messages waiting for a receive, in arrival order
+
 	world *World
 	rank  int // rank in the world
 	waker *waker
 
-	mu         sync.Mutex
-	posted     []*Request // receives waiting for a message, in posting order
-	unexpected []*Message // messages waiting for a receive, in arrival order
-
 	bsend bsendState
+	_     [72]byte // to a multiple of 64 bytes (TestCacheLineLayout)
+}
+
+// postedRecv is a posted receive with its matching pattern and buffer
+// copied out of the request, so that a sender matching it reads only the
+// queue and touches the request just to complete it (the receiver polls
+// that request's line).
+type postedRecv struct {
+	context uint32
+	source  int
+	tag     int
+	buf     []byte
+	req     *Request
 }
 
 // Rank is the endpoint's rank in its world.
@@ -32,6 +50,22 @@ func matches(ctx uint32, source, tag int, env Envelope) bool {
 		(tag == AnyTag || tag == env.Tag)
 }
 
+// takePosted removes and returns the first posted receive that matches
+// env; ok is false when there is none. e.mu must be held.
+func (e *Endpoint) takePosted(env Envelope) (postedRecv, bool) {
+	for i := range e.posted {
+		p := &e.posted[i]
+		if matches(p.context, p.source, p.tag, env) {
+			got := *p
+			n := copy(e.posted[i:], e.posted[i+1:])
+			e.posted[i+n] = postedRecv{} // drop the references
+			e.posted = e.posted[:i+n]
+			return got, true
+		}
+	}
+	return postedRecv{}, false
+}
+
 // Arrive hands a message to this endpoint. If a matching receive is posted
 // the data is copied into it at once (by the calling goroutine: for an
 // in-process sender that is the single copy from sender to receiver memory);
@@ -40,13 +74,10 @@ func matches(ctx uint32, source, tag int, env Envelope) bool {
 // were sent; Arrive preserves that order for matching.
 func (e *Endpoint) Arrive(m *Message) {
 	e.mu.Lock()
-	for i, r := range e.posted {
-		if matches(r.context, r.source, r.tag, m.Envelope) {
-			e.posted = append(e.posted[:i], e.posted[i+1:]...)
-			e.mu.Unlock()
-			deliver(r, m)
-			return
-		}
+	if p, ok := e.takePosted(m.Envelope); ok {
+		e.mu.Unlock()
+		e.deliver(p, m)
+		return
 	}
 	e.unexpected = append(e.unexpected, m)
 	e.mu.Unlock()
@@ -54,31 +85,34 @@ func (e *Endpoint) Arrive(m *Message) {
 	e.waker.wake()
 }
 
-// deliver copies a matched message into a receive and completes both sides.
-func deliver(r *Request, m *Message) {
+// deliver copies a matched message into a posted receive of e and
+// completes both sides. The receive completes first: its owner is the one
+// waiting, and the send's completion is then off the critical path.
+func (e *Endpoint) deliver(p postedRecv, m *Message) {
 	st := Status{Source: m.Source, Tag: m.Tag, Bytes: len(m.Data)}
-	n := copy(r.buf, m.Data)
+	n := copy(p.buf, m.Data)
 	if n < len(m.Data) {
 		st.Bytes = n
 		st.Err = Errorf(ErrTruncate, "message of %d bytes from rank %d (tag %d) truncated to the %d-byte receive buffer",
-			len(m.Data), m.Source, m.Tag, len(r.buf))
+			len(m.Data), m.Source, m.Tag, len(p.buf))
 	}
+	p.req.completeWith(e.waker, st)
 	m.taken()
-	r.complete(st)
 }
 
 // post registers a receive, matching it against queued messages first.
 func (e *Endpoint) post(r *Request) {
+	p := postedRecv{context: r.context, source: r.source, tag: r.tag, buf: r.buf, req: r}
 	e.mu.Lock()
 	for i, m := range e.unexpected {
 		if matches(r.context, r.source, r.tag, m.Envelope) {
 			e.unexpected = append(e.unexpected[:i], e.unexpected[i+1:]...)
 			e.mu.Unlock()
-			deliver(r, m)
+			e.deliver(p, m)
 			return
 		}
 	}
-	e.posted = append(e.posted, r)
+	e.posted = append(e.posted, p)
 	e.mu.Unlock()
 }
 
@@ -99,7 +133,7 @@ func (e *Endpoint) probe(ctx uint32, source, tag int) (Status, bool) {
 func (e *Endpoint) cancelRecv(r *Request) bool {
 	e.mu.Lock()
 	for i, p := range e.posted {
-		if p == r {
+		if p.req == r {
 			e.posted = append(e.posted[:i], e.posted[i+1:]...)
 			e.mu.Unlock()
 			r.complete(Status{Source: AnySource, Tag: AnyTag, Cancelled: true})

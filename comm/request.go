@@ -29,11 +29,17 @@ const (
 // Request is a pending operation. It completes exactly once; after that its
 // Status is fixed. A Request belongs to one Endpoint, which is woken when it
 // completes.
+//
+// What the completing goroutine writes (done, status) comes first, and the
+// struct's size is a multiple of 64 bytes (see TestCacheLineLayout) so
+// that it starts a cache line: a waiter polling done and the peer
+// completing it share only that line.
 type Request struct {
-	Kind   RequestKind
-	owner  *Endpoint
 	done   atomic.Bool
 	status Status
+
+	Kind  RequestKind
+	owner *Endpoint
 
 	// receive side: the pattern and where the data goes
 	context uint32
@@ -55,7 +61,12 @@ func (r *Request) Status() Status { return r.status }
 // complete records the status and wakes the owner. It must be called once,
 // and touches nothing of r after publishing done (the owner may reuse it).
 func (r *Request) complete(st Status) {
-	w := r.owner.waker
+	r.completeWith(r.owner.waker, st)
+}
+
+// completeWith is complete for a caller that already knows the owner's
+// waker (it saves reading the request before writing it).
+func (r *Request) completeWith(w *waker, st Status) {
 	r.status = st
 	r.done.Store(true)
 	w.wake()

@@ -153,23 +153,31 @@ func (c *Comm) Isend(ctx context.Context, buf []byte, dest, tag int, mode SendMo
 }
 
 // eagerDeliver delivers a small message that lives in its send request. In
-// process, if the destination has a matching receive posted, the data
-// moves once, sender to receiver; otherwise a private copy is queued (the
-// request's own message is never queued once the request is done, so a
-// done request can be reused). Through any other transport the message
-// travels as a private copy.
+// process, a message of at most inboxLimit bytes goes as a private copy
+// onto the destination's inbox (the receiving side matches it); a larger
+// one is matched here: if the destination has a matching receive posted,
+// the data moves once, sender to receiver, otherwise a private copy is
+// queued. The request's own message is never queued once the request is
+// done, so a done request can be reused. Through any other transport the
+// message travels as a private copy.
 func (e *Endpoint) eagerDeliver(ctx context.Context, dst int, m *Message, req *Request) {
 	if _, direct := e.world.transport.(inProcess); direct {
 		local := e.world.endpoints[dst]
-		local.mu.Lock()
-		if p, ok := local.takePosted(m.Envelope); ok {
-			local.mu.Unlock()
-			local.deliver(p, m)
+		if len(m.Data) <= inboxLimit {
+			local.push(e.world.eager.copyOf(m.Envelope, m.Data))
+			local.waker.wake()
+			m.Data, m.sendReq = nil, nil
+			req.done.Store(true)
 			return
 		}
-		cp := e.world.eager.copyOf(m.Envelope, m.Data)
-		local.unexpected = append(local.unexpected, cp)
-		local.mu.Unlock()
+		var buf [4]delivery
+		ds := local.lockMatching(buf[:0])
+		if p, ok := local.takePosted(m.Envelope); ok {
+			local.unlockMatching(append(ds, delivery{p, m}))
+			return
+		}
+		local.unexpected = append(local.unexpected, e.world.eager.copyOf(m.Envelope, m.Data))
+		local.unlockMatching(ds)
 		local.waker.wake()
 		m.Data, m.sendReq = nil, nil
 		req.done.Store(true)

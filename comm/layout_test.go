@@ -19,6 +19,9 @@ func TestCacheLineLayout(t *testing.T) {
 	if end := unsafe.Offsetof(e.unexpected) + unsafe.Sizeof(e.unexpected); end > 64 {
 		t.Errorf("Endpoint's lock and queues span %d bytes, more than one cache line", end)
 	}
+	if off := unsafe.Offsetof(e.inbox); off < 64 {
+		t.Errorf("Endpoint's inbox at offset %d shares the cache line of its lock", off)
+	}
 	var r Request
 	if end := unsafe.Offsetof(r.status) + unsafe.Sizeof(r.status); end > 64 {
 		t.Errorf("Request's done flag and status span %d bytes, more than one cache line", end)

@@ -42,6 +42,8 @@ type Message struct {
 	sendReq *Request
 	// pool, if set, is the eager pool the message returns to once taken.
 	pool *eagerPool
+	// next links the messages of an endpoint's inbox.
+	next *Message
 }
 
 // taken runs the message's completion. The message must not be touched

@@ -1,6 +1,7 @@
 package comm
 
 import (
+	"runtime"
 	"sync/atomic"
 )
 
@@ -37,6 +38,9 @@ const (
 type Request struct {
 	done   atomic.Bool
 	status Status
+	// hook is a function to run on completion (OnComplete), or
+	// hookTaken once the completing goroutine has looked for one.
+	hook atomic.Pointer[func()]
 
 	Kind  RequestKind
 	owner *Endpoint
@@ -50,8 +54,11 @@ type Request struct {
 	// send side: the message itself lives in the request, so a send
 	// allocates once.
 	msg Message
-	_   [56]byte // to a multiple of 64 bytes
+	_   [48]byte // to a multiple of 64 bytes
 }
+
+// hookTaken marks a request whose completion has begun (see OnComplete).
+var hookTaken = new(func())
 
 // Done reports whether the request has completed. For a receive it first
 // matches whatever its endpoint's inbox holds, so polling a receive makes
@@ -79,9 +86,36 @@ func (r *Request) complete(st Status) {
 // completeWith is complete for a caller that already knows the owner's
 // waker (it saves reading the request before writing it).
 func (r *Request) completeWith(w *waker, st Status) {
+	h := r.hook.Swap(hookTaken)
 	r.status = st
+	if h != nil {
+		(*h)()
+	}
 	r.done.Store(true)
 	w.wake()
+}
+
+// OnComplete arranges for f to run once r completes, after its status is
+// set: on the completing goroutine before r reports done, or at once
+// (on the calling goroutine) if r is done or completing already. It is for
+// work that must follow a request nobody will wait for, such as unpacking
+// the receive buffer of a request the program freed; f must not block.
+// At most one function may be registered per request.
+func (r *Request) OnComplete(f func()) {
+	if r.hook.CompareAndSwap(nil, &f) {
+		// A completion that begins from now on runs it; a request that
+		// was done without one (a send done at once) runs it here.
+		if r.done.Load() && r.hook.CompareAndSwap(&f, nil) {
+			f()
+		}
+		return
+	}
+	// The completion has begun (or the request was done from the start):
+	// its status is final once done is.
+	for !r.done.Load() {
+		runtime.Gosched()
+	}
+	f()
 }
 
 // NewGenericRequest returns a request of the endpoint that the caller

@@ -19,6 +19,10 @@ type requestState struct {
 	// release, if set, runs once when the request is completed through a
 	// Wait or Test (e.g. unpacking a receive buffer).
 	release releaseFunc
+	// releaseAnywhere says that release only unpacks a receive buffer into
+	// guest memory and needs no call: when the program frees the request
+	// it runs on whatever goroutine completes the receive.
+	releaseAnywhere bool
 	// persist, if set, makes this a persistent request (rank/mpi_persist.go):
 	// req is nil while it is inactive, and completing it makes it inactive
 	// again instead of freeing the handle.
@@ -218,8 +222,12 @@ func basicP2PFunctions() []mpiFunc {
 			h := c.r.addCommRequest(req, cs)
 			if rt.copied {
 				// A non-contiguous datatype: the data goes into guest
-				// memory when Wait or Test completes the request.
+				// memory when Wait or Test completes the request (or,
+				// after MPI_Request_free, when the receive completes).
 				c.r.setRelease(h, func(*call) error { return rt.unpackN(buf, req.Status().Bytes) })
+				c.r.mu.Lock()
+				c.r.requests[h].releaseAnywhere = true
+				c.r.mu.Unlock()
 			}
 			return c.putI32(c.u32(6), int32(h), "request")
 		}},
@@ -285,10 +293,25 @@ func basicP2PFunctions() []mpiFunc {
 			if uint32(h) == abi.RequestNull {
 				return comm.Errorf(comm.ErrRequest, "MPI_REQUEST_NULL cannot be freed")
 			}
-			if _, err := c.r.lookupRequest(uint32(h)); err != nil {
+			rs, err := c.r.lookupRequest(uint32(h))
+			if err != nil {
 				return err
 			}
-			// The operation goes on; only the handle goes away.
+			c.errComm = rs.cs
+			c.r.mu.Lock()
+			req, rel, anywhere := rs.req, rs.release, rs.releaseAnywhere
+			c.r.mu.Unlock()
+			if req != nil && rel != nil {
+				if !anywhere {
+					// Only nonblocking collectives leave work for the
+					// completing call; the standard makes freeing their
+					// requests erroneous.
+					return comm.Errorf(comm.ErrRequest, "request %#x belongs to a nonblocking collective operation, which cannot be freed; complete it with MPI_Wait or MPI_Test", h)
+				}
+				// The operation goes on and its receive buffer is
+				// unpacked when it completes; only the handle goes away.
+				req.OnComplete(func() { _ = rel(nil) })
+			}
 			c.r.dropRequest(uint32(h))
 			return c.putI32(p, int32(abi.RequestNull), "request")
 		}},

@@ -115,77 +115,80 @@ func (c *Comm) Isend(ctx context.Context, buf []byte, dest, tag int, mode SendMo
 	if dest == ProcNull {
 		return e.completedRequest(KindSend, Status{Source: ProcNull, Tag: AnyTag}), nil
 	}
-	req := &Request{Kind: KindSend, owner: e}
-	m := &req.msg
-	m.Envelope = Envelope{Context: c.context, Source: c.rank, Tag: tag}
-	switch {
-	case mode == ModeBuffered:
+	env := Envelope{Context: c.context, Source: c.rank, Tag: tag}
+	dst := c.ranks[dest]
+	if mode == ModeBuffered {
+		// The data is copied out at once into a message of its own; the
+		// send is done and only the attached buffer's accounting waits for
+		// the receiver.
 		gen, err := e.bsend.reserve(len(buf))
 		if err != nil {
 			return nil, err
 		}
-		m.Data = buf
-		e.ownCopy(m)
-		recycle, n := m.Taken, len(buf)
-		m.Taken = func() { recycle(); e.bsend.release(n, gen) }
-		req.status = Status{}
-		req.done.Store(true)
-	case mode == ModeSync || len(buf) > EagerLimit:
-		m.Data = buf
-		m.sendReq = req
-	default:
-		// Eager: the receiver copies from the sender's buffer if it is
-		// already waiting (completing the send on the spot), otherwise
-		// the message gets a private copy and the send is done.
-		m.Data = buf
-		m.sendReq = req
-		e.eagerDeliver(ctx, c.ranks[dest], m, req)
+		m := e.world.eager.copyOf(env, buf)
+		n := len(buf)
+		m.Taken = func() { e.bsend.release(n, gen) }
+		if err := e.world.transport.Deliver(ctx, dst, m); err != nil {
+			return nil, err
+		}
+		return e.completedRequest(KindSend, Status{}), nil
+	}
+	req := e.newRequest(KindSend)
+	m := &req.msg
+	m.Envelope = env
+	m.Data = buf
+	m.sendReq = req
+	if mode == ModeSync || len(buf) > EagerLimit {
+		// The request completes when the receiver has taken the data.
+		if err := e.world.transport.Deliver(ctx, dst, m); err != nil {
+			return nil, err
+		}
 		return req, nil
 	}
-	if err := e.world.transport.Deliver(ctx, c.ranks[dest], m); err != nil {
-		return nil, err
-	}
+	// Eager: the receiver copies from the sender's buffer if it is already
+	// waiting (completing the send on the spot), otherwise a private copy
+	// is queued and the send is done.
+	e.eagerDeliver(ctx, dst, m, req)
 	return req, nil
 }
 
-// eagerDeliver delivers a small message. In process, if the destination
-// has a matching receive posted, the data moves once, sender to receiver;
-// otherwise the message is queued with a private copy so the send completes
-// at once. Through any other transport the message carries a private copy.
+// eagerDeliver delivers a small message that lives in its send request. In
+// process, a message of at most inboxLimit bytes goes as a private copy
+// onto the destination's inbox (the receiving side matches it); a larger
+// one is matched here: if the destination has a matching receive posted,
+// the data moves once, sender to receiver, otherwise a private copy is
+// queued. The request's own message is never queued once the request is
+// done, so a done request can be reused. Through any other transport the
+// message travels as a private copy.
 func (e *Endpoint) eagerDeliver(ctx context.Context, dst int, m *Message, req *Request) {
 	if _, direct := e.world.transport.(inProcess); direct {
 		local := e.world.endpoints[dst]
-		local.mu.Lock()
-		for i, r := range local.posted {
-			if matches(r.context, r.source, r.tag, m.Envelope) {
-				local.posted = append(local.posted[:i], local.posted[i+1:]...)
-				local.mu.Unlock()
-				deliver(r, m)
-				return
-			}
+		if len(m.Data) <= inboxLimit {
+			local.push(e.world.eager.copyOf(m.Envelope, m.Data))
+			local.waker.wake()
+			m.Data, m.sendReq = nil, nil
+			req.done.Store(true)
+			return
 		}
-		e.ownCopy(m)
-		local.unexpected = append(local.unexpected, m)
-		local.mu.Unlock()
+		var buf [4]delivery
+		ds := local.lockMatching(buf[:0])
+		if p, ok := local.takePosted(m.Envelope); ok {
+			local.unlockMatching(append(ds, delivery{p, m}))
+			return
+		}
+		local.unexpected = append(local.unexpected, e.world.eager.copyOf(m.Envelope, m.Data))
+		local.unlockMatching(ds)
 		local.waker.wake()
+		m.Data, m.sendReq = nil, nil
 		req.done.Store(true)
 		return
 	}
-	e.ownCopy(m)
-	if err := e.world.transport.Deliver(ctx, dst, m); err != nil {
+	cp := e.world.eager.copyOf(m.Envelope, m.Data)
+	m.Data, m.sendReq = nil, nil
+	if err := e.world.transport.Deliver(ctx, dst, cp); err != nil {
 		req.status = Status{Err: err}
 	}
 	req.done.Store(true)
-}
-
-// ownCopy replaces the message's view of the sender's buffer by a pooled
-// copy that is recycled once a receiver has taken it.
-func (e *Endpoint) ownCopy(m *Message) {
-	data := e.world.eager.get(len(m.Data))
-	copy(data, m.Data)
-	m.Data = data
-	m.Taken = func() { e.world.eager.put(data) }
-	m.sendReq = nil
 }
 
 // Irecv posts a receive into buf from source (or AnySource) with tag (or
@@ -201,7 +204,8 @@ func (c *Comm) Irecv(buf []byte, source, tag int) (*Request, error) {
 	if source == ProcNull {
 		return e.completedRequest(KindRecv, Status{Source: ProcNull, Tag: AnyTag}), nil
 	}
-	r := &Request{Kind: KindRecv, owner: e, context: c.context, source: source, tag: tag, buf: buf}
+	r := e.newRequest(KindRecv)
+	r.context, r.source, r.tag, r.buf = c.context, source, tag, buf
 	e.post(r)
 	return r, nil
 }
@@ -216,6 +220,7 @@ func (c *Comm) Send(ctx context.Context, buf []byte, dest, tag int, mode SendMod
 	if err != nil {
 		return err
 	}
+	c.ep.Release(r)
 	return st.Err
 }
 
@@ -230,6 +235,7 @@ func (c *Comm) Recv(ctx context.Context, buf []byte, source, tag int) (Status, e
 	if err != nil {
 		return st, err
 	}
+	c.ep.Release(r)
 	return st, st.Err
 }
 

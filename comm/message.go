@@ -40,12 +40,17 @@ type Message struct {
 	// message is taken (rendezvous and synchronous sends in process). It
 	// saves a closure per message.
 	sendReq *Request
+	// pool, if set, is the eager pool the message returns to once taken.
+	pool *eagerPool
+	// next links the messages of an endpoint's inbox.
+	next *Message
 }
 
 // taken runs the message's completion. The message must not be touched
-// afterwards: it may live inside a send request that is reused.
+// afterwards: it may live inside a send request that is reused, or go back
+// to the eager pool.
 func (m *Message) taken() {
-	f, req := m.Taken, m.sendReq
+	f, req, pool := m.Taken, m.sendReq, m.pool
 	m.Taken, m.sendReq = nil, nil
 	if f != nil {
 		f()
@@ -53,10 +58,15 @@ func (m *Message) taken() {
 	if req != nil {
 		req.complete(Status{})
 	}
+	if pool != nil {
+		pool.put(m)
+	}
 }
 
-// eagerPool recycles the buffers of small unexpected messages so that the
-// steady state allocates nothing per message. Classes are powers of two.
+// eagerPool recycles the messages (with their data buffers) that carry
+// private copies of small messages, so that the steady state allocates
+// nothing per message. Each class holds messages whose buffer capacity is
+// one power of two.
 type eagerPool struct {
 	classes [eagerClasses]sync.Pool
 }
@@ -74,23 +84,32 @@ func eagerClass(n int) int {
 	return c
 }
 
-// get returns a buffer of length n; n must not exceed EagerLimit.
-func (p *eagerPool) get(n int) []byte {
+// copyOf returns a message with envelope env holding a private copy of
+// data. Copies of at most EagerLimit bytes come from the pool and go back
+// to it once taken.
+func (p *eagerPool) copyOf(env Envelope, data []byte) *Message {
+	n := len(data)
 	c := eagerClass(n)
+	var m *Message
 	if c >= eagerClasses {
-		return make([]byte, n)
+		m = &Message{Data: make([]byte, n)}
+	} else {
+		if v, ok := p.classes[c].Get().(*Message); ok {
+			m = v
+		} else {
+			m = &Message{Data: make([]byte, 0, 1<<(eagerMinShift+c))}
+		}
+		m.Data = m.Data[:n]
+		m.pool = p
 	}
-	if b, ok := p.classes[c].Get().(*[]byte); ok {
-		return (*b)[:n]
-	}
-	return make([]byte, n, 1<<(eagerMinShift+c))
+	m.Envelope = env
+	copy(m.Data, data)
+	return m
 }
 
-func (p *eagerPool) put(b []byte) {
-	c := eagerClass(cap(b))
-	if c >= eagerClasses || cap(b) != 1<<(eagerMinShift+c) {
-		return
-	}
-	b = b[:cap(b)]
-	p.classes[c].Put(&b)
+// put takes back a message of the pool once it has been consumed.
+func (p *eagerPool) put(m *Message) {
+	data := m.Data[:0]
+	*m = Message{Data: data}
+	p.classes[eagerClass(cap(data))].Put(m)
 }

@@ -10,8 +10,9 @@ import "context"
 // dequeue removes and returns the first queued message matching
 // (ctx, source, tag), or nil.
 func (e *Endpoint) dequeue(ctx uint32, source, tag int) *Message {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	var buf [4]delivery
+	ds := e.lockMatching(buf[:0])
+	defer e.unlockMatching(ds)
 	for i, m := range e.unexpected {
 		if matches(ctx, source, tag, m.Envelope) {
 			e.unexpected = append(e.unexpected[:i], e.unexpected[i+1:]...)

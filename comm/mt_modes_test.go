@@ -339,3 +339,48 @@ func TestDetachBufferDoesNotWaitForReceivers(t *testing.T) {
 	mtNoErr(t, "Bsend into the new buffer", c[0].Send(ctx, mtPayload(9, 100), 1, 9, comm.ModeBuffered))
 	mtClass(t, "second Bsend into the full new buffer", c[0].Send(ctx, mtPayload(9, 1), 1, 9, comm.ModeBuffered), comm.ErrBuffer)
 }
+
+// OnComplete runs its function exactly once whether it is registered
+// before the receive matches, after it completed, or on a send that was
+// done at once, and the status is final when it runs.
+func TestOnComplete(t *testing.T) {
+	_, c := mtWorld(t, 2)
+	ctx := context.Background()
+	for _, late := range []bool{false, true} {
+		in := make([]byte, 4)
+		r, err := c[1].Irecv(in, 0, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var runs int
+		var got comm.Status
+		hook := func() { runs++; got = r.Status() }
+		if !late {
+			r.OnComplete(hook)
+		}
+		if err := c[0].Send(ctx, []byte{1, 2, 3}, 1, 7, comm.ModeStandard); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c[1].Endpoint().Wait(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if late {
+			r.OnComplete(hook)
+		}
+		if runs != 1 || got.Bytes != 3 || got.Source != 0 || got.Tag != 7 {
+			t.Errorf("late=%v: hook ran %d times with status %+v, want once with 3 bytes from 0 tag 7", late, runs, got)
+		}
+	}
+	s, err := c[0].Isend(ctx, []byte{1}, 1, 8, comm.ModeStandard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := 0
+	s.OnComplete(func() { runs++ })
+	if runs != 1 {
+		t.Errorf("hook on a send done at once ran %d times, want 1", runs)
+	}
+	if _, err := c[1].Recv(ctx, make([]byte, 1), 0, 8); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -103,14 +103,17 @@ func (w *waker) waitUntil(ctx context.Context, ready func() bool) error {
 	}
 	defer context.AfterFunc(ctx, rouse)()
 	defer context.AfterFunc(w.stop, rouse)()
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.sleepers.Add(1)
 	defer w.sleepers.Add(-1)
 	for {
-		// sleepers is raised before this check, so a completion that
-		// happens after the check sees a sleeper and broadcasts; it takes
-		// mu to do so, and we hold mu until cond.Wait releases it.
+		// ready runs without w.mu held: it may complete requests of this
+		// rank (Request.Done matches the inbox), which wakes this waker.
+		// sleepers was raised before the check and the epoch read before
+		// it, so a completion after the check bumps the epoch and the
+		// loop below does not sleep through it.
+		w.mu.Lock()
+		seen := w.epoch
+		w.mu.Unlock()
 		if ready() {
 			return nil
 		}
@@ -120,6 +123,10 @@ func (w *waker) waitUntil(ctx context.Context, ready func() bool) error {
 		if err := w.stop.Err(); err != nil {
 			return err
 		}
-		w.cond.Wait()
+		w.mu.Lock()
+		for w.epoch == seen {
+			w.cond.Wait()
+		}
+		w.mu.Unlock()
 	}
 }

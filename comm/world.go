@@ -28,6 +28,7 @@ type World struct {
 	endpoints []*Endpoint // nil where the rank lives elsewhere
 	transport Transport
 	eager     eagerPool
+	requests  sync.Pool // released send and receive requests (*Request)
 
 	stopOnce sync.Once
 	stopErr  error

@@ -45,6 +45,11 @@ type mpiFunc struct {
 	// getCountArg in bigcount.go), so that their large-count _c variant,
 	// whose arrays and results are MPI_Counts, is derived from them.
 	countAware bool
+	// reuseCall marks functions whose work keeps no reference to the call
+	// after it returns (no closure or goroutine captures it), so the call
+	// record can be recycled instead of allocated: the point-to-point hot
+	// path (mpi_p2p.go).
+	reuseCall bool
 }
 
 // call is the state of one MPI call while it runs.
@@ -139,29 +144,41 @@ func instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
 func (f mpiFunc) goFunc() api.GoModuleFunc {
 	return func(ctx context.Context, mod api.Module, stack []uint64) {
 		r := rankFrom(ctx)
-		c := call{ctx: ctx, r: r, name: f.name, stack: stack, mem: mod.Memory(), mod: mod}
+		var c *call
+		if f.reuseCall {
+			// One spare record per rank; a nested or concurrent call
+			// finds the slot empty and allocates its own.
+			c = r.spareCall.Swap(nil)
+		}
+		if c == nil {
+			c = new(call)
+		}
+		*c = call{ctx: ctx, r: r, name: f.name, stack: stack, mem: mod.Memory(), mod: mod}
 		if r.job.world.Context().Err() != nil {
 			r.stopForJob()
 		}
-		if f.float != nil {
-			stack[0] = math.Float64bits(f.float(&c))
-			return
-		}
-		if f.value != nil {
-			stack[0] = uint64(f.value(&c))
-			return
-		}
-		var err error
-		if !f.beforeInit && !r.mpiActive() {
-			if r.finalized.Load() {
-				err = comm.Errorf(comm.ErrOther, "called after MPI_Finalize")
+		switch {
+		case f.float != nil:
+			stack[0] = math.Float64bits(f.float(c))
+		case f.value != nil:
+			stack[0] = uint64(f.value(c))
+		default:
+			var err error
+			if !f.beforeInit && !r.mpiActive() {
+				if r.finalized.Load() {
+					err = comm.Errorf(comm.ErrOther, "called after MPI_Finalize")
+				} else {
+					err = comm.Errorf(comm.ErrOther, "called before MPI_Init (or with no MPI session open)")
+				}
 			} else {
-				err = comm.Errorf(comm.ErrOther, "called before MPI_Init (or with no MPI session open)")
+				err = f.fn(c)
 			}
-		} else {
-			err = f.fn(&c)
+			stack[0] = uint64(uint32(c.result(err)))
 		}
-		stack[0] = uint64(uint32(c.result(err)))
+		if f.reuseCall {
+			*c = call{}
+			r.spareCall.Store(c)
+		}
 	}
 }
 

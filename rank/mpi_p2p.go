@@ -19,6 +19,10 @@ type requestState struct {
 	// release, if set, runs once when the request is completed through a
 	// Wait or Test (e.g. unpacking a receive buffer).
 	release releaseFunc
+	// releaseAnywhere says that release only unpacks a receive buffer into
+	// guest memory and needs no call: when the program frees the request
+	// it runs on whatever goroutine completes the receive.
+	releaseAnywhere bool
 	// persist, if set, makes this a persistent request (rank/mpi_persist.go):
 	// req is nil while it is inactive, and completing it makes it inactive
 	// again instead of freeing the handle.
@@ -32,16 +36,19 @@ type requestState struct {
 
 // addCommRequest registers a request of an operation on communicator cs.
 func (r *rankState) addCommRequest(req *comm.Request, cs *commState) uint32 {
-	h := r.addRequest(req)
 	r.mu.Lock()
-	r.requests[h].cs = cs
-	r.mu.Unlock()
-	return h
+	defer r.mu.Unlock()
+	return r.addRequestLocked(&requestState{req: req, cs: cs})
 }
 
 func (r *rankState) addRequest(req *comm.Request) uint32 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.addRequestLocked(&requestState{req: req})
+}
+
+// addRequestLocked stores rs under a free request handle; r.mu is held.
+func (r *rankState) addRequestLocked(rs *requestState) uint32 {
 	for {
 		h := r.nextReq
 		r.nextReq++
@@ -49,7 +56,7 @@ func (r *rankState) addRequest(req *comm.Request) uint32 {
 			r.nextReq = firstRequestHandle
 		}
 		if _, used := r.requests[h]; !used && h >= firstRequestHandle {
-			r.requests[h] = &requestState{req: req}
+			r.requests[h] = rs
 			return h
 		}
 	}
@@ -68,10 +75,14 @@ func (r *rankState) lookupRequest(h uint32) (*requestState, error) {
 	return rs, nil
 }
 
-func (r *rankState) dropRequest(h uint32) {
+// dropRequest frees handle h and reports whether it was in use (a handle
+// named twice in one Waitall is only freed once).
+func (r *rankState) dropRequest(h uint32) bool {
 	r.mu.Lock()
+	_, ok := r.requests[h]
 	delete(r.requests, h)
 	r.mu.Unlock()
+	return ok
 }
 
 // sendMode is the comm mode of each send flavour.
@@ -115,9 +126,17 @@ func isendFunc(name string, mode comm.SendMode) mpiFunc {
 // p2pFunctions lists the point-to-point functions, which also work on
 // intercommunicators (see interView); they include the persistent requests
 // (rank/mpi_persist.go) and matched probes (rank/mpi_mprobe.go).
+//
+// None of them keeps its call after returning, so all recycle the call
+// record (mpiFunc.reuseCall): they are the calls a latency-bound program
+// makes most often.
 func p2pFunctions() []mpiFunc {
 	fs := append(basicP2PFunctions(), persistFunctions()...)
-	return append(fs, mprobeFunctions()...)
+	fs = append(fs, mprobeFunctions()...)
+	for i := range fs {
+		fs[i].reuseCall = true
+	}
+	return fs
 }
 
 func basicP2PFunctions() []mpiFunc {
@@ -203,8 +222,12 @@ func basicP2PFunctions() []mpiFunc {
 			h := c.r.addCommRequest(req, cs)
 			if rt.copied {
 				// A non-contiguous datatype: the data goes into guest
-				// memory when Wait or Test completes the request.
+				// memory when Wait or Test completes the request (or,
+				// after MPI_Request_free, when the receive completes).
 				c.r.setRelease(h, func(*call) error { return rt.unpackN(buf, req.Status().Bytes) })
+				c.r.mu.Lock()
+				c.r.requests[h].releaseAnywhere = true
+				c.r.mu.Unlock()
 			}
 			return c.putI32(c.u32(6), int32(h), "request")
 		}},
@@ -270,10 +293,25 @@ func basicP2PFunctions() []mpiFunc {
 			if uint32(h) == abi.RequestNull {
 				return comm.Errorf(comm.ErrRequest, "MPI_REQUEST_NULL cannot be freed")
 			}
-			if _, err := c.r.lookupRequest(uint32(h)); err != nil {
+			rs, err := c.r.lookupRequest(uint32(h))
+			if err != nil {
 				return err
 			}
-			// The operation goes on; only the handle goes away.
+			c.errComm = rs.cs
+			c.r.mu.Lock()
+			req, rel, anywhere := rs.req, rs.release, rs.releaseAnywhere
+			c.r.mu.Unlock()
+			if req != nil && rel != nil {
+				if !anywhere {
+					// Only nonblocking collectives leave work for the
+					// completing call; the standard makes freeing their
+					// requests erroneous.
+					return comm.Errorf(comm.ErrRequest, "request %#x belongs to a nonblocking collective operation, which cannot be freed; complete it with MPI_Wait or MPI_Test", h)
+				}
+				// The operation goes on and its receive buffer is
+				// unpacked when it completes; only the handle goes away.
+				req.OnComplete(func() { _ = rel(nil) })
+			}
 			c.r.dropRequest(uint32(h))
 			return c.putI32(p, int32(abi.RequestNull), "request")
 		}},
@@ -447,7 +485,7 @@ func (c *call) finish(hp uint32, h uint32, rs *requestState, statusPtr uint32, s
 	st := completedStatus(rs.req)
 	if rs.persist != nil {
 		c.r.mu.Lock()
-		rel := rs.release
+		req, rel := rs.req, rs.release
 		rs.req, rs.release = nil, nil
 		c.r.mu.Unlock()
 		if rel != nil {
@@ -455,13 +493,19 @@ func (c *call) finish(hp uint32, h uint32, rs *requestState, statusPtr uint32, s
 				st.Err = err
 			}
 		}
+		c.r.ep.Release(req)
 		return st, c.putStatus(statusPtr, st, setError)
 	}
-	c.r.dropRequest(h)
+	dropped := c.r.dropRequest(h)
 	if rs.release != nil {
 		if err := rs.release(c); err != nil && st.Err == nil {
 			st.Err = err
 		}
+	}
+	if dropped {
+		// The handle was the last reference to the operation: its
+		// request can be reused.
+		c.r.ep.Release(rs.req)
 	}
 	if err := c.putI32(hp, int32(abi.RequestNull), "request"); err != nil {
 		return st, err

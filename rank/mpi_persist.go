@@ -28,12 +28,21 @@ type persistOp struct {
 	wide uint64
 	// part is set for a partitioned operation (mpi_part.go).
 	part *partOp
+	// releaseAnywhere: the release of a round needs no call
+	// (requestState.releaseAnywhere).
+	releaseAnywhere bool
 }
 
 // addPersistent registers an inactive persistent request and writes its
 // handle to the guest's request pointer at argument index reqArg.
 func (c *call) addPersistent(cs *commState, nargs int, reqArg int, start func(c *call) (*comm.Request, releaseFunc, error)) error {
-	p := &persistOp{name: c.name, args: append([]uint64(nil), c.stack[:nargs]...), start: start, wide: c.wide}
+	return c.addPersistentOp(cs, nargs, reqArg, start, false)
+}
+
+// addPersistentOp is addPersistent for an operation whose releases may
+// run on any goroutine when anywhere is set (a receive's unpack).
+func (c *call) addPersistentOp(cs *commState, nargs int, reqArg int, start func(c *call) (*comm.Request, releaseFunc, error), anywhere bool) error {
+	p := &persistOp{name: c.name, args: append([]uint64(nil), c.stack[:nargs]...), start: start, wide: c.wide, releaseAnywhere: anywhere}
 	h := c.r.addCommRequest(nil, cs)
 	c.r.mu.Lock()
 	c.r.requests[h].persist = p
@@ -119,7 +128,7 @@ func recvInit(c *call) error {
 	if tag < 0 && tag != comm.AnyTag {
 		return comm.Errorf(comm.ErrTag, "invalid tag %d (tags must be non-negative or MPI_ANY_TAG)", c.int(4))
 	}
-	return c.addPersistent(cs, 6, 6, func(c *call) (*comm.Request, releaseFunc, error) {
+	return c.addPersistentOp(cs, 6, 6, func(c *call) (*comm.Request, releaseFunc, error) {
 		buf, rt, err := c.typedData(c.u32(0), c.int(1), d, false, "receive buffer")
 		if err != nil {
 			return nil, nil, err
@@ -132,7 +141,7 @@ func recvInit(c *call) error {
 			return req, nil, nil
 		}
 		return req, func(*call) error { return rt.unpackN(buf, req.Status().Bytes) }, nil
-	})
+	}, true)
 }
 
 // startRequest starts the persistent request with handle h.
@@ -160,7 +169,7 @@ func (c *call) startRequest(h uint32, what string) error {
 		return err
 	}
 	c.r.mu.Lock()
-	rs.req, rs.release = req, rel
+	rs.req, rs.release, rs.releaseAnywhere = req, rel, rs.persist.releaseAnywhere
 	c.r.mu.Unlock()
 	return nil
 }

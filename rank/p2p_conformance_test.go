@@ -141,3 +141,10 @@ func TestBufferDetachBeforeReceive(t *testing.T) {
 		t.Fatalf("exit %d failure %v\n%s", res.ExitCode, res.Failure, stdout.String())
 	}
 }
+
+// MPI_Request_free on a receive with a non-contiguous datatype still
+// unpacks the data when the receive completes.
+func TestP2PRequestFreeUnpack(t *testing.T) {
+	t.Parallel()
+	pass(t, "p2p_reqfree_unpack.c", 2)
+}

@@ -85,6 +85,9 @@ type rankState struct {
 	ep   *comm.Endpoint
 
 	initialized atomic.Bool
+	// spareCall is a call record kept for reuse by the host functions
+	// marked reuseCall (host.go).
+	spareCall   atomic.Pointer[call]
 	finalized   atomic.Bool
 	// openSessions counts the sessions open (mpi_session.go).
 	openSessions atomic.Int32

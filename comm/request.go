@@ -60,14 +60,16 @@ type Request struct {
 // hookTaken marks a request whose completion has begun (see OnComplete).
 var hookTaken = new(func())
 
-// Done reports whether the request has completed. For a receive it first
-// matches whatever its endpoint's inbox holds, so polling a receive makes
-// progress. It must not be called with the endpoint's lock held.
+// Done reports whether the request has completed. For a receive, or a
+// generic request (which may stand for operations that include receives,
+// such as a send-receive), it first matches whatever its endpoint's inbox
+// holds, so polling makes progress. It must not be called with the
+// endpoint's lock held.
 func (r *Request) Done() bool {
 	if r.done.Load() {
 		return true
 	}
-	if r.Kind == KindRecv && r.owner.inbox.Load() != nil {
+	if (r.Kind == KindRecv || r.Kind == KindGeneric) && r.owner.inbox.Load() != nil {
 		r.owner.drainInbox()
 		return r.done.Load()
 	}
@@ -122,6 +124,13 @@ func (r *Request) OnComplete(f func()) {
 // completes later with Complete. Nonblocking collectives use it.
 func (e *Endpoint) NewGenericRequest() *Request {
 	return &Request{Kind: KindGeneric, owner: e}
+}
+
+// CompleteStatus finishes a generic request with a full status (an
+// operation made of several, such as a send-receive, reports its
+// receive's).
+func (r *Request) CompleteStatus(st Status) {
+	r.complete(st)
 }
 
 // Complete finishes a generic request with the given error (nil for success).

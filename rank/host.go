@@ -93,6 +93,7 @@ func mpiFunctions() []mpiFunc {
 	fs = append(fs, miscFunctions()...)    // status accessors, handle conversions, ... (mpi_misc.go)
 	fs = append(fs, sessionFunctions()...) // MPI-4 sessions (mpi_session.go)
 	fs = append(fs, partFunctions()...)    // partitioned communication (mpi_part.go)
+	fs = append(fs, isendrecvFunctions()...)
 	fs = withHooks(fs)
 	// the large-count _c variants of everything above (bigcount.go)
 	return append(fs, largeCountVariants(fs)...)

@@ -135,7 +135,9 @@ func partInitFunc(name string, send bool) mpiFunc {
 				return req, func(*call) error { return rt.unpackN(buf, req.Status().Bytes) }, nil
 			}
 		}
-		if err := c.addPersistent(cs, 9, 8, start); err != nil {
+		// a receive's release only unpacks: it may run when the round
+		// completes after MPI_Request_free
+		if err := c.addPersistentOp(cs, 9, 8, start, !send); err != nil {
 			return err
 		}
 		h, _ := c.getI32(c.u32(8), "request")
@@ -230,15 +232,7 @@ func (c *call) partReady(h uint32, parts func(op *partOp) ([]int, error)) error 
 		round.Complete(err)
 		return err
 	}
-	if req.Done() {
-		round.Complete(req.Status().Err)
-		return nil
-	}
-	ep, ctx := c.r.ep, c.ctx
-	go func() {
-		_, err := ep.Wait(ctx, req)
-		round.Complete(err)
-	}()
+	req.OnComplete(func() { round.Complete(req.Status().Err) })
 	return nil
 }
 

@@ -148,3 +148,14 @@ func TestP2PRequestFreeUnpack(t *testing.T) {
 	t.Parallel()
 	pass(t, "p2p_reqfree_unpack.c", 2)
 }
+
+// TestIsendrecv: MPI_Isendrecv(_replace) and their _c forms (isendrecv.c).
+func TestIsendrecv(t *testing.T) {
+	t.Parallel()
+	for _, np := range []int{1, 2, 3} {
+		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
+			t.Parallel()
+			pass(t, "isendrecv.c", np)
+		})
+	}
+}

@@ -87,8 +87,8 @@ type rankState struct {
 	initialized atomic.Bool
 	// spareCall is a call record kept for reuse by the host functions
 	// marked reuseCall (host.go).
-	spareCall   atomic.Pointer[call]
-	finalized   atomic.Bool
+	spareCall atomic.Pointer[call]
+	finalized atomic.Bool
 	// openSessions counts the sessions open (mpi_session.go).
 	openSessions atomic.Int32
 	threadLevel  int32

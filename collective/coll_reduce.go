@@ -131,23 +131,9 @@ func Reduce(ctx context.Context, c *comm.Comm, sendbuf, recvbuf []byte, t comm.D
 	if err != nil {
 		return err
 	}
-	if err := x.checkRoot(root); err != nil {
+	in, dst, smallRecv, err := x.reduceArgs(sendbuf, recvbuf, t, op, root)
+	if err != nil {
 		return err
-	}
-	if err := checkOp(x.name, t, op); err != nil {
-		return err
-	}
-	in := sendbuf
-	if in == nil && x.me == root {
-		in = recvbuf
-	}
-	x.checkElems("input", in, t)
-	// A receive buffer too small only matters at the root, after its input
-	// went into the tree: the other ranks are not made to fail for it.
-	var dst []byte
-	smallRecv := x.me == root && len(recvbuf) < len(in)
-	if x.me == root && !smallRecv && x.ok() {
-		dst = recvbuf[:len(in)]
 	}
 	treeDst := dst
 	if root != 0 {
@@ -439,4 +425,28 @@ func ReduceLocal(in, inout []byte, t comm.Datatype, op Op) error {
 		return prefixErr(name, err)
 	}
 	return nil
+}
+
+// reduceArgs checks Reduce's arguments on x: the input (sendbuf, or the
+// root's recvbuf in place) and, at the root, where the result goes (nil
+// when recvbuf is too small: smallRecv, which only the root reports, after
+// its input went into the combination, so the others are not made to fail
+// for it).
+func (x *xfer) reduceArgs(sendbuf, recvbuf []byte, t comm.Datatype, op Op, root int) (in, dst []byte, smallRecv bool, err error) {
+	if err := x.checkRoot(root); err != nil {
+		return nil, nil, false, err
+	}
+	if err := checkOp(x.name, t, op); err != nil {
+		return nil, nil, false, err
+	}
+	in = sendbuf
+	if in == nil && x.me == root {
+		in = recvbuf
+	}
+	x.checkElems("input", in, t)
+	smallRecv = x.me == root && len(recvbuf) < len(in)
+	if x.me == root && !smallRecv && x.ok() {
+		dst = recvbuf[:len(in)]
+	}
+	return in, dst, smallRecv, nil
 }

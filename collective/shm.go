@@ -454,23 +454,9 @@ func (s *slot) allreduce(ctx context.Context, c *comm.Comm, sendbuf, recvbuf []b
 // reduce is Reduce on the shared path.
 func (s *slot) reduce(ctx context.Context, c *comm.Comm, sendbuf, recvbuf []byte, t comm.Datatype, op Op, root int) error {
 	x := beginShared(ctx, c, kindReduce)
-	if err := x.checkRoot(root); err != nil {
+	in, dst, smallRecv, err := x.reduceArgs(sendbuf, recvbuf, t, op, root)
+	if err != nil {
 		return err
-	}
-	if err := checkOp(x.name, t, op); err != nil {
-		return err
-	}
-	in := sendbuf
-	if in == nil && x.me == root {
-		in = recvbuf
-	}
-	x.checkElems("input", in, t)
-	// A receive buffer too small only matters at the root: the others are
-	// not made to fail for it.
-	var dst []byte
-	smallRecv := x.me == root && len(recvbuf) < len(in)
-	if x.me == root && !smallRecv && x.ok() {
-		dst = recvbuf[:len(in)]
 	}
 	ents := s.publishReduction(&x, in, dst)
 	if err := s.await(ctx, x.me); err != nil {

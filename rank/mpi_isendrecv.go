@@ -12,7 +12,8 @@ import (
 // completes when both have, with the receive's status.
 
 // isendrecv posts the pair and registers the request at reqPtr.
-func (c *call) isendrecv(cs *commState, sbuf []byte, dest, stag int, rbuf []byte, rt typedBuf, source, rtag int, reqPtr uint32) error {
+func (c *call) isendrecv(a sendrecvArgs, reqPtr uint32) error {
+	cs, sbuf, dest, stag, rbuf, rt, source, rtag := a.cs, a.sbuf, a.dest, a.stag, a.rbuf, a.rt, a.source, a.rtag
 	if _, err := c.out(reqPtr, 4, "request"); err != nil {
 		return err
 	}
@@ -62,33 +63,19 @@ func isendrecvFunctions() []mpiFunc {
 	return []mpiFunc{
 		{name: "MPI_Isendrecv", params: params(12), fn: func(c *call) error {
 			// (sbuf, scount, stype, dest, stag, rbuf, rcount, rtype, source, rtag, comm, request*)
-			cs, err := c.comm(c.u32(10))
+			a, err := c.sendrecvArgs()
 			if err != nil {
 				return err
 			}
-			sbuf, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer")
-			if err != nil {
-				return err
-			}
-			rbuf, rt, err := c.recvBuffer(c.u32(5), c.int(6), c.u32(7), "receive buffer")
-			if err != nil {
-				return err
-			}
-			return c.isendrecv(cs, sbuf, peer(c.int(3)), c.int(4), rbuf, rt, peer(c.int(8)), tagIn(c.int(9)), c.u32(11))
+			return c.isendrecv(a, c.u32(11))
 		}},
 		{name: "MPI_Isendrecv_replace", params: params(9), fn: func(c *call) error {
-			// (buf, count, type, dest, stag, source, rtag, comm, request*):
-			// the send goes from a copy, so the receive may land at once.
-			cs, err := c.comm(c.u32(7))
+			// (buf, count, type, dest, stag, source, rtag, comm, request*)
+			a, err := c.sendrecvReplaceArgs()
 			if err != nil {
 				return err
 			}
-			buf, rt, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "buffer")
-			if err != nil {
-				return err
-			}
-			out := append([]byte(nil), buf...)
-			return c.isendrecv(cs, out, peer(c.int(3)), c.int(4), buf, rt, peer(c.int(5)), tagIn(c.int(6)), c.u32(8))
+			return c.isendrecv(a, c.u32(8))
 		}},
 	}
 }

@@ -233,32 +233,19 @@ func basicP2PFunctions() []mpiFunc {
 		}},
 		{name: "MPI_Sendrecv", params: params(12), fn: func(c *call) error {
 			// (sbuf, scount, stype, dest, stag, rbuf, rcount, rtype, source, rtag, comm, status*)
-			cs, err := c.comm(c.u32(10))
+			a, err := c.sendrecvArgs()
 			if err != nil {
 				return err
 			}
-			sbuf, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer")
-			if err != nil {
-				return err
-			}
-			rbuf, rt, err := c.recvBuffer(c.u32(5), c.int(6), c.u32(7), "receive buffer")
-			if err != nil {
-				return err
-			}
-			return sendrecv(c, cs.c, sbuf, peer(c.int(3)), c.int(4), rbuf, rt, peer(c.int(8)), tagIn(c.int(9)), c.u32(11))
+			return sendrecv(c, a.cs.c, a.sbuf, a.dest, a.stag, a.rbuf, a.rt, a.source, a.rtag, c.u32(11))
 		}},
 		{name: "MPI_Sendrecv_replace", params: params(9), fn: func(c *call) error {
 			// (buf, count, type, dest, stag, source, rtag, comm, status*)
-			cs, err := c.comm(c.u32(7))
+			a, err := c.sendrecvReplaceArgs()
 			if err != nil {
 				return err
 			}
-			buf, rt, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "buffer")
-			if err != nil {
-				return err
-			}
-			out := append([]byte(nil), buf...)
-			return sendrecv(c, cs.c, out, peer(c.int(3)), c.int(4), buf, rt, peer(c.int(5)), tagIn(c.int(6)), c.u32(8))
+			return sendrecv(c, a.cs.c, a.sbuf, a.dest, a.stag, a.rbuf, a.rt, a.source, a.rtag, c.u32(8))
 		}},
 		{name: "MPI_Wait", params: params(2), fn: func(c *call) error {
 			return c.wait(c.u32(0), c.u32(1))
@@ -388,6 +375,48 @@ func basicP2PFunctions() []mpiFunc {
 			return c.putI64(c.u32(2), n, "count")
 		}},
 	}
+}
+
+// sendrecvArgs are the resolved arguments of a send-receive.
+type sendrecvArgs struct {
+	cs                       *commState
+	sbuf, rbuf               []byte
+	rt                       typedBuf // unpacks rbuf when the type is not contiguous
+	dest, stag, source, rtag int
+}
+
+// sendrecvArgs resolves (sbuf, scount, stype, dest, stag, rbuf, rcount,
+// rtype, source, rtag, comm, ...) of MPI_Sendrecv and MPI_Isendrecv.
+func (c *call) sendrecvArgs() (sendrecvArgs, error) {
+	cs, err := c.comm(c.u32(10))
+	if err != nil {
+		return sendrecvArgs{}, err
+	}
+	sbuf, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer")
+	if err != nil {
+		return sendrecvArgs{}, err
+	}
+	rbuf, rt, err := c.recvBuffer(c.u32(5), c.int(6), c.u32(7), "receive buffer")
+	if err != nil {
+		return sendrecvArgs{}, err
+	}
+	return sendrecvArgs{cs, sbuf, rbuf, rt, peer(c.int(3)), c.int(4), peer(c.int(8)), tagIn(c.int(9))}, nil
+}
+
+// sendrecvReplaceArgs resolves (buf, count, type, dest, stag, source, rtag,
+// comm, ...) of MPI_Sendrecv_replace and MPI_Isendrecv_replace: the send
+// goes from a copy, so the receive may land in buf at once.
+func (c *call) sendrecvReplaceArgs() (sendrecvArgs, error) {
+	cs, err := c.comm(c.u32(7))
+	if err != nil {
+		return sendrecvArgs{}, err
+	}
+	buf, rt, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "buffer")
+	if err != nil {
+		return sendrecvArgs{}, err
+	}
+	out := append([]byte(nil), buf...)
+	return sendrecvArgs{cs, out, buf, rt, peer(c.int(3)), c.int(4), peer(c.int(5)), tagIn(c.int(6))}, nil
 }
 
 // sendrecv sends sbuf and receives into rbuf, which rt unpacks into guest

@@ -50,38 +50,40 @@ func errNoTopology(t *comm.Topology, want comm.TopologyKind) error {
 	return comm.Errorf(comm.ErrTopology, "the communicator has a %s topology, not a %s one", t.Kind, want)
 }
 
-func (c *call) cart(h uint32) (*commState, *comm.CartTopology, error) {
+// topologyArg resolves communicator h and its topology, which must be of
+// kind want.
+func (c *call) topologyArg(h uint32, want comm.TopologyKind) (*commState, *comm.Topology, error) {
 	cs, err := c.comm(h)
 	if err != nil {
 		return nil, nil, err
 	}
 	t := c.r.topologyOf(cs)
-	if t == nil || t.Kind != comm.TopoCart {
-		return nil, nil, errNoTopology(t, comm.TopoCart)
+	if t == nil || t.Kind != want {
+		return nil, nil, errNoTopology(t, want)
+	}
+	return cs, t, nil
+}
+
+func (c *call) cart(h uint32) (*commState, *comm.CartTopology, error) {
+	cs, t, err := c.topologyArg(h, comm.TopoCart)
+	if err != nil {
+		return nil, nil, err
 	}
 	return cs, t.Cart, nil
 }
 
 func (c *call) graph(h uint32) (*commState, *comm.GraphTopology, error) {
-	cs, err := c.comm(h)
+	cs, t, err := c.topologyArg(h, comm.TopoGraph)
 	if err != nil {
 		return nil, nil, err
-	}
-	t := c.r.topologyOf(cs)
-	if t == nil || t.Kind != comm.TopoGraph {
-		return nil, nil, errNoTopology(t, comm.TopoGraph)
 	}
 	return cs, t.Graph, nil
 }
 
 func (c *call) distGraph(h uint32) (*commState, *comm.DistGraphTopology, error) {
-	cs, err := c.comm(h)
+	cs, t, err := c.topologyArg(h, comm.TopoDistGraph)
 	if err != nil {
 		return nil, nil, err
-	}
-	t := c.r.topologyOf(cs)
-	if t == nil || t.Kind != comm.TopoDistGraph {
-		return nil, nil, errNoTopology(t, comm.TopoDistGraph)
 	}
 	return cs, t.Dist, nil
 }

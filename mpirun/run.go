@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"sort"
 	"strings"
 	"time"
 
@@ -136,6 +137,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "mpirun: %v\n", err)
 		return exitUsage
 	}
+	for _, name := range unexportedOpenMP(env, os.Environ()) {
+		fmt.Fprintf(stderr, "mpirun: warning: %s is set here but the ranks only see variables given with -x (add -x %s)\n", name, name)
+	}
 	wdir := o.wdir
 	if wdir == "" {
 		if wdir, err = os.Getwd(); err != nil {
@@ -220,6 +224,26 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		code = 1
 	}
 	return code & 0xff
+}
+
+// unexportedOpenMP lists the OMP_* variables of mpirun's environment
+// (environ) that the ranks' environment (env) does not have: Open MPI
+// passes its environment on, so people expect them to reach the ranks.
+func unexportedOpenMP(env, environ []string) []string {
+	given := map[string]bool{}
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		given[k] = true
+	}
+	var missing []string
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "OMP_") && !given[k] {
+			missing = append(missing, k)
+		}
+	}
+	sort.Strings(missing)
+	return missing
 }
 
 // exportedEnv resolves -x arguments: VAR takes the value from mpirun's

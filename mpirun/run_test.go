@@ -240,3 +240,18 @@ func TestInterrupt(t *testing.T) {
 		}
 	}
 }
+
+// TestUnexportedOpenMP: OMP_* variables of mpirun's environment that are
+// not passed with -x are reported (Open MPI would have passed them on).
+func TestUnexportedOpenMP(t *testing.T) {
+	env := []string{"OMP_NUM_THREADS=4", "FOO=1"}
+	environ := []string{"PATH=/bin", "OMP_NUM_THREADS=8", "OMP_SCHEDULE=dynamic", "OMP_PROC_BIND=true", "HOME=/root"}
+	got := unexportedOpenMP(env, environ)
+	want := []string{"OMP_PROC_BIND", "OMP_SCHEDULE"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("unexportedOpenMP = %v, want %v", got, want)
+	}
+	if got := unexportedOpenMP(nil, []string{"PATH=/bin"}); len(got) != 0 {
+		t.Fatalf("no OMP_ variables: got %v", got)
+	}
+}

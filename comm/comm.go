@@ -105,6 +105,17 @@ func (c *Comm) checkPeer(op string, r int, wildcard bool) error {
 // larger ones and synchronous sends complete when the receiver has taken
 // the data.
 func (c *Comm) Isend(ctx context.Context, buf []byte, dest, tag int, mode SendMode) (*Request, error) {
+	return c.isend(ctx, buf, nil, dest, tag, mode)
+}
+
+// IsendLayout is Isend of a non-contiguous buffer described by l, which
+// the receiver reads in place (through another transport, or when at most
+// EagerLimit bytes, it is packed once into the message's private copy).
+func (c *Comm) IsendLayout(ctx context.Context, l *Layout, dest, tag int, mode SendMode) (*Request, error) {
+	return c.isend(ctx, nil, l, dest, tag, mode)
+}
+
+func (c *Comm) isend(ctx context.Context, buf []byte, src *Layout, dest, tag int, mode SendMode) (*Request, error) {
 	if err := c.checkPeer("destination", dest, false); err != nil {
 		return nil, err
 	}
@@ -121,24 +132,33 @@ func (c *Comm) Isend(ctx context.Context, buf []byte, dest, tag int, mode SendMo
 		// The data is copied out at once into a message of its own; the
 		// send is done and only the attached buffer's accounting waits for
 		// the receiver.
-		gen, err := e.bsend.reserve(len(buf))
+		n := len(buf)
+		if src != nil {
+			n = src.Size()
+		}
+		gen, err := e.bsend.reserve(n)
 		if err != nil {
 			return nil, err
 		}
-		m := e.world.eager.copyOf(env, buf)
-		n := len(buf)
+		m := e.world.eager.copyOf(env, buf, src)
 		m.Taken = func() { e.bsend.release(n, gen) }
 		if err := e.world.transport.Deliver(ctx, dst, m); err != nil {
 			return nil, err
 		}
 		return e.completedRequest(KindSend, Status{}), nil
 	}
+	if _, direct := e.world.transport.(inProcess); src != nil && !direct {
+		// Another transport carries bytes: pack once here.
+		buf = make([]byte, src.Size())
+		src.pack(buf)
+		src = nil
+	}
 	req := e.newRequest(KindSend)
 	m := &req.msg
 	m.Envelope = env
-	m.Data = buf
+	m.Data, m.src = buf, src
 	m.sendReq = req
-	if mode == ModeSync || len(buf) > EagerLimit {
+	if mode == ModeSync || m.size() > EagerLimit {
 		// The request completes when the receiver has taken the data.
 		if err := e.world.transport.Deliver(ctx, dst, m); err != nil {
 			return nil, err
@@ -163,10 +183,10 @@ func (c *Comm) Isend(ctx context.Context, buf []byte, dest, tag int, mode SendMo
 func (e *Endpoint) eagerDeliver(ctx context.Context, dst int, m *Message, req *Request) {
 	if _, direct := e.world.transport.(inProcess); direct {
 		local := e.world.endpoints[dst]
-		if len(m.Data) <= inboxLimit {
-			local.push(e.world.eager.copyOf(m.Envelope, m.Data))
+		if m.size() <= inboxLimit {
+			local.push(e.world.eager.copyOf(m.Envelope, m.Data, m.src))
 			local.waker.wake()
-			m.Data, m.sendReq = nil, nil
+			m.Data, m.src, m.sendReq = nil, nil, nil
 			req.done.Store(true)
 			return
 		}
@@ -176,15 +196,15 @@ func (e *Endpoint) eagerDeliver(ctx context.Context, dst int, m *Message, req *R
 			local.unlockMatching(append(ds, delivery{p, m}))
 			return
 		}
-		local.unexpected = append(local.unexpected, e.world.eager.copyOf(m.Envelope, m.Data))
+		local.unexpected = append(local.unexpected, e.world.eager.copyOf(m.Envelope, m.Data, m.src))
 		local.unlockMatching(ds)
 		local.waker.wake()
-		m.Data, m.sendReq = nil, nil
+		m.Data, m.src, m.sendReq = nil, nil, nil
 		req.done.Store(true)
 		return
 	}
-	cp := e.world.eager.copyOf(m.Envelope, m.Data)
-	m.Data, m.sendReq = nil, nil
+	cp := e.world.eager.copyOf(m.Envelope, m.Data, m.src)
+	m.Data, m.src, m.sendReq = nil, nil, nil
 	if err := e.world.transport.Deliver(ctx, dst, cp); err != nil {
 		req.status = Status{Err: err}
 	}
@@ -194,6 +214,16 @@ func (e *Endpoint) eagerDeliver(ctx context.Context, dst int, m *Message, req *R
 // Irecv posts a receive into buf from source (or AnySource) with tag (or
 // AnyTag).
 func (c *Comm) Irecv(buf []byte, source, tag int) (*Request, error) {
+	return c.irecv(buf, nil, source, tag)
+}
+
+// IrecvLayout is Irecv into a non-contiguous buffer described by l, which
+// the message is written into in place.
+func (c *Comm) IrecvLayout(l *Layout, source, tag int) (*Request, error) {
+	return c.irecv(nil, l, source, tag)
+}
+
+func (c *Comm) irecv(buf []byte, dst *Layout, source, tag int) (*Request, error) {
 	if err := c.checkPeer("source", source, true); err != nil {
 		return nil, err
 	}
@@ -205,7 +235,7 @@ func (c *Comm) Irecv(buf []byte, source, tag int) (*Request, error) {
 		return e.completedRequest(KindRecv, Status{Source: ProcNull, Tag: AnyTag}), nil
 	}
 	r := e.newRequest(KindRecv)
-	r.context, r.source, r.tag, r.buf = c.context, source, tag, buf
+	r.context, r.source, r.tag, r.buf, r.layout = c.context, source, tag, buf, dst
 	e.post(r)
 	return r, nil
 }

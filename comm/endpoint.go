@@ -48,6 +48,7 @@ type postedRecv struct {
 	source  int
 	tag     int
 	buf     []byte
+	dst     *Layout // set instead of buf for a non-contiguous receive
 	req     *Request
 }
 
@@ -173,12 +174,16 @@ func (e *Endpoint) Arrive(m *Message) {
 // completes both sides. The receive completes first: its owner is the one
 // waiting, and the send's completion is then off the critical path.
 func (e *Endpoint) deliver(p postedRecv, m *Message) {
-	st := Status{Source: m.Source, Tag: m.Tag, Bytes: len(m.Data)}
-	n := copy(p.buf, m.Data)
-	if n < len(m.Data) {
-		st.Bytes = n
+	size, room := m.size(), len(p.buf)
+	if p.dst != nil {
+		room = p.dst.Size()
+	}
+	n := min(size, room)
+	m.copyTo(p.buf, p.dst, n)
+	st := Status{Source: m.Source, Tag: m.Tag, Bytes: n}
+	if n < size {
 		st.Err = Errorf(ErrTruncate, "message of %d bytes from rank %d (tag %d) truncated to the %d-byte receive buffer",
-			len(m.Data), m.Source, m.Tag, len(p.buf))
+			size, m.Source, m.Tag, room)
 	}
 	p.req.completeWith(e.waker, st)
 	m.taken()
@@ -186,7 +191,7 @@ func (e *Endpoint) deliver(p postedRecv, m *Message) {
 
 // post registers a receive, matching it against queued messages first.
 func (e *Endpoint) post(r *Request) {
-	p := postedRecv{context: r.context, source: r.source, tag: r.tag, buf: r.buf, req: r}
+	p := postedRecv{context: r.context, source: r.source, tag: r.tag, buf: r.buf, dst: r.layout, req: r}
 	var buf [4]delivery
 	ds := e.lockMatching(buf[:0])
 	for i, m := range e.unexpected {
@@ -207,7 +212,7 @@ func (e *Endpoint) probe(ctx uint32, source, tag int) (Status, bool) {
 	defer e.unlockMatching(ds)
 	for _, m := range e.unexpected {
 		if matches(ctx, source, tag, m.Envelope) {
-			return Status{Source: m.Source, Tag: m.Tag, Bytes: len(m.Data)}, true
+			return Status{Source: m.Source, Tag: m.Tag, Bytes: m.size()}, true
 		}
 	}
 	return Status{}, false

@@ -32,6 +32,10 @@ type Envelope struct {
 type Message struct {
 	Envelope
 	Data []byte
+	// src, if set, holds the data instead of Data: a non-contiguous
+	// buffer of the sender, read in place (sends of at most EagerLimit
+	// bytes are packed into a private copy instead).
+	src *Layout
 	// Taken, if set, is called exactly once after a receiver has copied Data
 	// (or the message was otherwise consumed). It releases eager buffers
 	// and, through a transport, acknowledges synchronous sends.
@@ -49,6 +53,29 @@ type Message struct {
 // taken runs the message's completion. The message must not be touched
 // afterwards: it may live inside a send request that is reused, or go back
 // to the eager pool.
+// size is the number of data bytes of the message.
+func (m *Message) size() int {
+	if m.src != nil {
+		return m.src.Size()
+	}
+	return len(m.Data)
+}
+
+// copyTo copies the first n data bytes of the message into buf, or into
+// the layout dst when it is set.
+func (m *Message) copyTo(buf []byte, dst *Layout, n int) {
+	switch {
+	case dst == nil && m.src == nil:
+		copy(buf[:n], m.Data)
+	case dst == nil:
+		m.src.pack(buf[:n])
+	case m.src == nil:
+		dst.unpack(m.Data[:n])
+	default:
+		copyLayouts(dst, m.src, int64(n))
+	}
+}
+
 func (m *Message) taken() {
 	f, req, pool := m.Taken, m.sendReq, m.pool
 	m.Taken, m.sendReq = nil, nil
@@ -87,8 +114,11 @@ func eagerClass(n int) int {
 // copyOf returns a message with envelope env holding a private copy of
 // data. Copies of at most EagerLimit bytes come from the pool and go back
 // to it once taken.
-func (p *eagerPool) copyOf(env Envelope, data []byte) *Message {
+func (p *eagerPool) copyOf(env Envelope, data []byte, src *Layout) *Message {
 	n := len(data)
+	if src != nil {
+		n = src.Size()
+	}
 	c := eagerClass(n)
 	var m *Message
 	if c >= eagerClasses {
@@ -103,7 +133,11 @@ func (p *eagerPool) copyOf(env Envelope, data []byte) *Message {
 		m.pool = p
 	}
 	m.Envelope = env
-	copy(m.Data, data)
+	if src != nil {
+		src.pack(m.Data)
+	} else {
+		copy(m.Data, data)
+	}
 	return m
 }
 

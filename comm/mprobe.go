@@ -40,7 +40,7 @@ func (c *Comm) Improbe(source, tag int) (*Message, Status, bool, error) {
 	if m == nil {
 		return nil, Status{}, false, nil
 	}
-	return m, Status{Source: m.Source, Tag: m.Tag, Bytes: len(m.Data)}, true, nil
+	return m, Status{Source: m.Source, Tag: m.Tag, Bytes: m.size()}, true, nil
 }
 
 // Mprobe blocks until a message matching (source, tag) is waiting, then
@@ -69,12 +69,13 @@ func (e *Endpoint) ReceiveMessage(m *Message, buf []byte) Status {
 	if m == nil {
 		return Status{Source: ProcNull, Tag: AnyTag}
 	}
-	st := Status{Source: m.Source, Tag: m.Tag, Bytes: len(m.Data)}
-	n := copy(buf, m.Data)
-	if n < len(m.Data) {
-		st.Bytes = n
+	size := m.size()
+	n := min(size, len(buf))
+	m.copyTo(buf, nil, n)
+	st := Status{Source: m.Source, Tag: m.Tag, Bytes: n}
+	if n < size {
 		st.Err = Errorf(ErrTruncate, "message of %d bytes from rank %d (tag %d) truncated to the %d-byte receive buffer",
-			len(m.Data), m.Source, m.Tag, len(buf))
+			size, m.Source, m.Tag, len(buf))
 	}
 	m.taken()
 	return st

@@ -50,11 +50,12 @@ type Request struct {
 	source  int
 	tag     int
 	buf     []byte
+	layout  *Layout // set instead of buf for a non-contiguous receive
 
 	// send side: the message itself lives in the request, so a send
 	// allocates once.
 	msg Message
-	_   [48]byte // to a multiple of 64 bytes
+	_   [32]byte // to a multiple of 64 bytes
 }
 
 // hookTaken marks a request whose completion has begun (see OnComplete).

@@ -93,11 +93,16 @@ func sendFunc(name string, mode comm.SendMode) mpiFunc {
 		if err != nil {
 			return err
 		}
-		buf, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer")
+		req, err := c.isendInPlace(cs, mode)
 		if err != nil {
 			return err
 		}
-		return cs.c.Send(c.ctx, buf, peer(c.int(3)), c.int(4), mode)
+		_, err = c.r.ep.Wait(c.ctx, req)
+		if err == nil {
+			err = req.Status().Err
+		}
+		c.r.ep.Release(req)
+		return err
 	}}
 }
 
@@ -111,16 +116,39 @@ func isendFunc(name string, mode comm.SendMode) mpiFunc {
 		if _, err := c.out(c.u32(6), 4, "request"); err != nil {
 			return err
 		}
-		buf, _, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer")
-		if err != nil {
-			return err
-		}
-		req, err := cs.c.Isend(c.ctx, buf, peer(c.int(3)), c.int(4), mode)
+		req, err := c.isendInPlace(cs, mode)
 		if err != nil {
 			return err
 		}
 		return c.putI32(c.u32(6), int32(c.r.addCommRequest(req, cs)), "request")
 	}}
+}
+
+// isendInPlace starts the send of (buf, count, datatype, dest, tag, ...):
+// the receiver reads the guest's buffer in place, non-contiguous ones
+// included; a buffered send copies it out (comm packs a layout then).
+func (c *call) isendInPlace(cs *commState, mode comm.SendMode) (*comm.Request, error) {
+	buf, l, err := c.bufferInPlace(c.u32(0), c.int(1), c.u32(2), "send buffer")
+	if err != nil {
+		return nil, err
+	}
+	if l != nil {
+		return cs.c.IsendLayout(c.ctx, l, peer(c.int(3)), c.int(4), mode)
+	}
+	return cs.c.Isend(c.ctx, buf, peer(c.int(3)), c.int(4), mode)
+}
+
+// irecvInPlace posts the receive of (buf, count, datatype, source, tag,
+// ...) straight into the guest's buffer, non-contiguous ones included.
+func (c *call) irecvInPlace(cs *commState) (*comm.Request, error) {
+	buf, l, err := c.bufferInPlace(c.u32(0), c.int(1), c.u32(2), "receive buffer")
+	if err != nil {
+		return nil, err
+	}
+	if l != nil {
+		return cs.c.IrecvLayout(l, peer(c.int(3)), tagIn(c.int(4)))
+	}
+	return cs.c.Irecv(buf, peer(c.int(3)), tagIn(c.int(4)))
 }
 
 // p2pFunctions lists the point-to-point functions, which also work on
@@ -190,14 +218,15 @@ func basicP2PFunctions() []mpiFunc {
 			if err != nil {
 				return err
 			}
-			buf, rt, err := c.recvBuffer(c.u32(0), c.int(1), c.u32(2), "receive buffer")
+			req, err := c.irecvInPlace(cs)
 			if err != nil {
 				return err
 			}
-			st, err := cs.c.Recv(c.ctx, buf, peer(c.int(3)), tagIn(c.int(4)))
-			if uerr := rt.unpackN(buf, st.Bytes); uerr != nil && err == nil {
-				err = uerr
+			st, err := c.r.ep.Wait(c.ctx, req)
+			if err == nil {
+				err = st.Err
 			}
+			c.r.ep.Release(req)
 			if perr := c.putStatus(c.u32(6), st, false); perr != nil && err == nil {
 				err = perr
 			}
@@ -211,25 +240,11 @@ func basicP2PFunctions() []mpiFunc {
 			if _, err := c.out(c.u32(6), 4, "request"); err != nil {
 				return err
 			}
-			buf, rt, err := c.recvBuffer(c.u32(0), c.int(1), c.u32(2), "receive buffer")
+			req, err := c.irecvInPlace(cs)
 			if err != nil {
 				return err
 			}
-			req, err := cs.c.Irecv(buf, peer(c.int(3)), tagIn(c.int(4)))
-			if err != nil {
-				return err
-			}
-			h := c.r.addCommRequest(req, cs)
-			if rt.copied {
-				// A non-contiguous datatype: the data goes into guest
-				// memory when Wait or Test completes the request (or,
-				// after MPI_Request_free, when the receive completes).
-				c.r.setRelease(h, func(*call) error { return rt.unpackN(buf, req.Status().Bytes) })
-				c.r.mu.Lock()
-				c.r.requests[h].releaseAnywhere = true
-				c.r.mu.Unlock()
-			}
-			return c.putI32(c.u32(6), int32(h), "request")
+			return c.putI32(c.u32(6), int32(c.r.addCommRequest(req, cs)), "request")
 		}},
 		{name: "MPI_Sendrecv", params: params(12), fn: func(c *call) error {
 			// (sbuf, scount, stype, dest, stag, rbuf, rcount, rtype, source, rtag, comm, status*)

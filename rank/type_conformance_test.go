@@ -38,3 +38,15 @@ func TestTypePack(t *testing.T) {
 		})
 	}
 }
+
+// TestTypeInPlace: non-contiguous messages moved in place between the
+// ranks' memories (type_inplace.c).
+func TestTypeInPlace(t *testing.T) {
+	t.Parallel()
+	for _, np := range []int{1, 2, 3} {
+		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
+			t.Parallel()
+			pass(t, "type_inplace.c", np)
+		})
+	}
+}

@@ -291,40 +291,64 @@ func writeTyped(mem api.Memory, addr, count int64, tm *comm.TypeMap, src []byte)
 	return nil
 }
 
+// typedRegion resolves count elements of d at ptr: view is the guest
+// memory they occupy when it is one piece (or they hold no data), else
+// layout describes them in place.
+func (c *call) typedRegion(ptr uint32, count int, d *dtype, what string) (view []byte, layout *comm.Layout, err error) {
+	if count < 0 {
+		return nil, nil, comm.Errorf(comm.ErrCount, "negative count %d", count)
+	}
+	if !d.committed {
+		return nil, nil, comm.Errorf(comm.ErrType, "the datatype has not been committed (call MPI_Type_commit before using it in communication)")
+	}
+	tm := d.tm
+	total := int64(count) * tm.Size()
+	if total > math.MaxInt32 {
+		return nil, nil, comm.Errorf(comm.ErrCount, "count %d of a %d-byte datatype is larger than wasm32 memory", count, tm.Size())
+	}
+	if d.predefined() {
+		b, err := c.view(ptr, int(total), what)
+		return b, nil, err
+	}
+	if err := tm.Flatten(); err != nil {
+		return nil, nil, err
+	}
+	if total == 0 {
+		return []byte{}, nil, nil
+	}
+	span, origin, err := typedSpan(c.mem, int64(ptr), int64(count), tm, what)
+	if err != nil {
+		return nil, nil, err
+	}
+	if off, ok := tm.Contiguous(int64(count)); ok {
+		at := origin + off
+		return span[at : at+total : at+total], nil, nil
+	}
+	return nil, &comm.Layout{Mem: span, Origin: origin, Count: int64(count), Map: tm}, nil
+}
+
+// bufferInPlace resolves a point-to-point buffer that comm reads or writes
+// in place: a view of guest memory, or a layout when the datatype is not
+// contiguous (the message then moves straight between the two ranks'
+// memories).
+func (c *call) bufferInPlace(ptr uint32, count int, dt uint32, what string) ([]byte, *comm.Layout, error) {
+	d, err := c.datatype(dt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.typedRegion(ptr, count, d, what)
+}
+
 // typedData resolves count elements of d at ptr: a view of guest memory
 // when they are contiguous, else a host buffer, packed from guest memory
 // when pack is set.
 func (c *call) typedData(ptr uint32, count int, d *dtype, pack bool, what string) ([]byte, typedBuf, error) {
 	tb := typedBuf{dt: d}
-	if count < 0 {
-		return nil, tb, comm.Errorf(comm.ErrCount, "negative count %d", count)
+	view, l, err := c.typedRegion(ptr, count, d, what)
+	if err != nil || l == nil {
+		return view, tb, err
 	}
-	if !d.committed {
-		return nil, tb, comm.Errorf(comm.ErrType, "the datatype has not been committed (call MPI_Type_commit before using it in communication)")
-	}
-	tm := d.tm
-	total := int64(count) * tm.Size()
-	if total > math.MaxInt32 {
-		return nil, tb, comm.Errorf(comm.ErrCount, "count %d of a %d-byte datatype is larger than wasm32 memory", count, tm.Size())
-	}
-	if d.predefined() {
-		b, err := c.view(ptr, int(total), what)
-		return b, tb, err
-	}
-	if err := tm.Flatten(); err != nil {
-		return nil, tb, err
-	}
-	if total == 0 {
-		return []byte{}, tb, nil
-	}
-	span, origin, err := typedSpan(c.mem, int64(ptr), int64(count), tm, what)
-	if err != nil {
-		return nil, tb, err
-	}
-	if off, ok := tm.Contiguous(int64(count)); ok {
-		at := origin + off
-		return span[at : at+total : at+total], tb, nil
-	}
+	tm, span, origin, total := l.Map, l.Mem, l.Origin, l.Size()
 	data := make([]byte, total)
 	if pack {
 		tm.Pack(data, span, origin, int64(count))

@@ -144,28 +144,19 @@ func prepBarrier(c *call) (collRun, error) {
 
 func prepBcast(c *call) (collRun, error) {
 	// (buf, count, datatype, root, comm)
-	cs, err := c.comm(c.u32(4))
-	if err != nil {
-		return collRun{}, err
-	}
-	if cr, ok, err := c.interDispatch(cs, prepInterBcast); ok {
-		return cr, err
-	}
-	root := c.int(3)
-	if err := checkRootArg(cs, root); err != nil {
-		return collRun{}, err
-	}
-	buf, bt, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "buffer")
-	if err != nil {
-		return collRun{}, err
-	}
-	cr := collRun{cs: cs, run: func(ctx context.Context, cm *comm.Comm) error {
-		return collective.Bcast(ctx, cm, buf, root)
-	}}
-	if cs.c.Rank() != root {
-		cr.post = unpackPost(bt, buf)
-	}
-	return cr, nil
+	return c.rootedColl(4, 3, prepInterBcast, func(cs *commState, root int, isRoot bool) (collRun, error) {
+		buf, bt, err := c.buffer(c.u32(0), c.int(1), c.u32(2), "buffer")
+		if err != nil {
+			return collRun{}, err
+		}
+		cr := collRun{cs: cs, run: func(ctx context.Context, cm *comm.Comm) error {
+			return collective.Bcast(ctx, cm, buf, root)
+		}}
+		if !isRoot {
+			cr.post = unpackPost(bt, buf)
+		}
+		return cr, nil
+	})
 }
 
 // prepReduceLike is Reduce (withRoot) and Allreduce, Scan, Exscan:
@@ -197,7 +188,7 @@ func prepReduceLike(kind string) collPrep {
 			}
 			isRoot = root == cs.c.Rank()
 			if inPlace(c.u32(0)) && !isRoot {
-				return collRun{}, comm.Errorf(comm.ErrBuffer, "MPI_IN_PLACE is only allowed at the root")
+				return collRun{}, errInPlaceNotAtRoot()
 			}
 		}
 		send, recv, rt, t, o, err := c.reduceArgs(c.u32(0), c.u32(1), c.int(2), c.u32(3), c.u32(4), isRoot)
@@ -319,152 +310,116 @@ func prepReduceScatter(c *call) (collRun, error) {
 
 func prepGather(c *call) (collRun, error) {
 	// (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm)
-	cs, err := c.comm(c.u32(7))
-	if err != nil {
-		return collRun{}, err
-	}
-	if cr, ok, err := c.interDispatch(cs, prepInterGather(false)); ok {
-		return cr, err
-	}
-	root := c.int(6)
-	if err := checkRootArg(cs, root); err != nil {
-		return collRun{}, err
-	}
-	isRoot := root == cs.c.Rank()
-	var send, recv []byte
-	var rt typedBuf
-	block := 0
-	if isRoot {
-		if recv, rt, err = c.buffer(c.u32(3), c.int(4)*cs.c.Size(), c.u32(5), "receive buffer"); err != nil {
-			return collRun{}, err
+	return c.rootedColl(7, 6, prepInterGather(false), func(cs *commState, root int, isRoot bool) (collRun, error) {
+		var err error
+		var send, recv []byte
+		var rt typedBuf
+		block := 0
+		if isRoot {
+			if recv, rt, err = c.buffer(c.u32(3), c.int(4)*cs.c.Size(), c.u32(5), "receive buffer"); err != nil {
+				return collRun{}, err
+			}
+			block = c.int(4) * rt.Size()
 		}
-		block = c.int(4) * rt.Size()
-	}
-	if inPlace(c.u32(0)) {
-		if !isRoot {
-			return collRun{}, comm.Errorf(comm.ErrBuffer, "MPI_IN_PLACE is only allowed at the root")
+		if inPlace(c.u32(0)) {
+			if !isRoot {
+				return collRun{}, errInPlaceNotAtRoot()
+			}
+		} else {
+			var st typedBuf
+			if send, st, err = c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer"); err != nil {
+				return collRun{}, err
+			}
+			if !isRoot {
+				block = c.int(1) * st.Size()
+			}
 		}
-	} else {
-		var st typedBuf
-		if send, st, err = c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer"); err != nil {
-			return collRun{}, err
-		}
-		if !isRoot {
-			block = c.int(1) * st.Size()
-		}
-	}
-	return collRun{cs: cs, run: func(ctx context.Context, cm *comm.Comm) error {
-		return collective.Gather(ctx, cm, send, recv, block, root)
-	}, post: unpackPost(rt, recv)}, nil
+		return collRun{cs: cs, run: func(ctx context.Context, cm *comm.Comm) error {
+			return collective.Gather(ctx, cm, send, recv, block, root)
+		}, post: unpackPost(rt, recv)}, nil
+	})
 }
 
 func prepGatherv(c *call) (collRun, error) {
 	// (sendbuf, sendcount, sendtype, recvbuf, recvcounts[], displs[], recvtype, root, comm)
-	cs, err := c.comm(c.u32(8))
-	if err != nil {
-		return collRun{}, err
-	}
-	if cr, ok, err := c.interDispatch(cs, prepInterGather(true)); ok {
-		return cr, err
-	}
-	root := c.int(7)
-	if err := checkRootArg(cs, root); err != nil {
-		return collRun{}, err
-	}
-	isRoot := root == cs.c.Rank()
-	var send, recv []byte
-	var counts, displs []int
-	var rt typedBuf
-	if isRoot {
-		if recv, counts, displs, rt, err = c.vector(c.u32(3), 4, 5, cs.c.Size(), c.u32(6), inPlace(c.u32(0)), "receive buffer"); err != nil {
+	return c.rootedColl(8, 7, prepInterGather(true), func(cs *commState, root int, isRoot bool) (collRun, error) {
+		var err error
+		var send, recv []byte
+		var counts, displs []int
+		var rt typedBuf
+		if isRoot {
+			if recv, counts, displs, rt, err = c.vector(c.u32(3), 4, 5, cs.c.Size(), c.u32(6), inPlace(c.u32(0)), "receive buffer"); err != nil {
+				return collRun{}, err
+			}
+		}
+		if inPlace(c.u32(0)) {
+			if !isRoot {
+				return collRun{}, errInPlaceNotAtRoot()
+			}
+		} else if send, _, err = c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer"); err != nil {
 			return collRun{}, err
 		}
-	}
-	if inPlace(c.u32(0)) {
-		if !isRoot {
-			return collRun{}, comm.Errorf(comm.ErrBuffer, "MPI_IN_PLACE is only allowed at the root")
-		}
-	} else if send, _, err = c.buffer(c.u32(0), c.int(1), c.u32(2), "send buffer"); err != nil {
-		return collRun{}, err
-	}
-	return collRun{cs: cs, run: func(ctx context.Context, cm *comm.Comm) error {
-		return collective.Gatherv(ctx, cm, send, recv, counts, displs, root)
-	}, post: unpackPost(rt, recv)}, nil
+		return collRun{cs: cs, run: func(ctx context.Context, cm *comm.Comm) error {
+			return collective.Gatherv(ctx, cm, send, recv, counts, displs, root)
+		}, post: unpackPost(rt, recv)}, nil
+	})
 }
 
 func prepScatter(c *call) (collRun, error) {
 	// (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm)
-	cs, err := c.comm(c.u32(7))
-	if err != nil {
-		return collRun{}, err
-	}
-	if cr, ok, err := c.interDispatch(cs, prepInterScatter(false)); ok {
-		return cr, err
-	}
-	root := c.int(6)
-	if err := checkRootArg(cs, root); err != nil {
-		return collRun{}, err
-	}
-	isRoot := root == cs.c.Rank()
-	var send, recv []byte
-	var rt typedBuf
-	block := 0
-	if isRoot {
-		var st typedBuf
-		if send, st, err = c.buffer(c.u32(0), c.int(1)*cs.c.Size(), c.u32(2), "send buffer"); err != nil {
-			return collRun{}, err
+	return c.rootedColl(7, 6, prepInterScatter(false), func(cs *commState, root int, isRoot bool) (collRun, error) {
+		var err error
+		var send, recv []byte
+		var rt typedBuf
+		block := 0
+		if isRoot {
+			var st typedBuf
+			if send, st, err = c.buffer(c.u32(0), c.int(1)*cs.c.Size(), c.u32(2), "send buffer"); err != nil {
+				return collRun{}, err
+			}
+			block = c.int(1) * st.Size()
 		}
-		block = c.int(1) * st.Size()
-	}
-	if inPlace(c.u32(3)) {
-		if !isRoot {
-			return collRun{}, comm.Errorf(comm.ErrBuffer, "MPI_IN_PLACE is only allowed at the root")
+		if inPlace(c.u32(3)) {
+			if !isRoot {
+				return collRun{}, errInPlaceNotAtRoot()
+			}
+		} else {
+			if recv, rt, err = c.recvBuffer(c.u32(3), c.int(4), c.u32(5), "receive buffer"); err != nil {
+				return collRun{}, err
+			}
+			if !isRoot {
+				block = c.int(4) * rt.Size()
+			}
 		}
-	} else {
-		if recv, rt, err = c.recvBuffer(c.u32(3), c.int(4), c.u32(5), "receive buffer"); err != nil {
-			return collRun{}, err
-		}
-		if !isRoot {
-			block = c.int(4) * rt.Size()
-		}
-	}
-	return collRun{cs: cs, run: func(ctx context.Context, cm *comm.Comm) error {
-		return collective.Scatter(ctx, cm, send, recv, block, root)
-	}, post: unpackPost(rt, recv)}, nil
+		return collRun{cs: cs, run: func(ctx context.Context, cm *comm.Comm) error {
+			return collective.Scatter(ctx, cm, send, recv, block, root)
+		}, post: unpackPost(rt, recv)}, nil
+	})
 }
 
 func prepScatterv(c *call) (collRun, error) {
 	// (sendbuf, sendcounts[], displs[], sendtype, recvbuf, recvcount, recvtype, root, comm)
-	cs, err := c.comm(c.u32(8))
-	if err != nil {
-		return collRun{}, err
-	}
-	if cr, ok, err := c.interDispatch(cs, prepInterScatter(true)); ok {
-		return cr, err
-	}
-	root := c.int(7)
-	if err := checkRootArg(cs, root); err != nil {
-		return collRun{}, err
-	}
-	isRoot := root == cs.c.Rank()
-	var send, recv []byte
-	var counts, displs []int
-	var rt typedBuf
-	if isRoot {
-		if send, counts, displs, _, err = c.vector(c.u32(0), 1, 2, cs.c.Size(), c.u32(3), true, "send buffer"); err != nil {
+	return c.rootedColl(8, 7, prepInterScatter(true), func(cs *commState, root int, isRoot bool) (collRun, error) {
+		var err error
+		var send, recv []byte
+		var counts, displs []int
+		var rt typedBuf
+		if isRoot {
+			if send, counts, displs, _, err = c.vector(c.u32(0), 1, 2, cs.c.Size(), c.u32(3), true, "send buffer"); err != nil {
+				return collRun{}, err
+			}
+		}
+		if inPlace(c.u32(4)) {
+			if !isRoot {
+				return collRun{}, errInPlaceNotAtRoot()
+			}
+		} else if recv, rt, err = c.recvBuffer(c.u32(4), c.int(5), c.u32(6), "receive buffer"); err != nil {
 			return collRun{}, err
 		}
-	}
-	if inPlace(c.u32(4)) {
-		if !isRoot {
-			return collRun{}, comm.Errorf(comm.ErrBuffer, "MPI_IN_PLACE is only allowed at the root")
-		}
-	} else if recv, rt, err = c.recvBuffer(c.u32(4), c.int(5), c.u32(6), "receive buffer"); err != nil {
-		return collRun{}, err
-	}
-	return collRun{cs: cs, run: func(ctx context.Context, cm *comm.Comm) error {
-		return collective.Scatterv(ctx, cm, send, counts, displs, recv, root)
-	}, post: unpackPost(rt, recv)}, nil
+		return collRun{cs: cs, run: func(ctx context.Context, cm *comm.Comm) error {
+			return collective.Scatterv(ctx, cm, send, counts, displs, recv, root)
+		}, post: unpackPost(rt, recv)}, nil
+	})
 }
 
 func prepAllgather(c *call) (collRun, error) {
@@ -645,4 +600,28 @@ func icollFunctions() []mpiFunc {
 		fs = append(fs, pcollFunc("MPI_"+e.name+"_init", e.nargs, e.prep))
 	}
 	return fs
+}
+
+// rootedColl resolves the communicator (argument commArg) and the root
+// (argument rootArg) of a rooted collective: an intercommunicator goes to
+// inter, an intracommunicator with a valid root to intra.
+func (c *call) rootedColl(commArg, rootArg int, inter interPrep, intra func(cs *commState, root int, isRoot bool) (collRun, error)) (collRun, error) {
+	cs, err := c.comm(c.u32(commArg))
+	if err != nil {
+		return collRun{}, err
+	}
+	if cr, ok, err := c.interDispatch(cs, inter); ok {
+		return cr, err
+	}
+	root := c.int(rootArg)
+	if err := checkRootArg(cs, root); err != nil {
+		return collRun{}, err
+	}
+	return intra(cs, root, root == cs.c.Rank())
+}
+
+// errInPlaceNotAtRoot is the error of MPI_IN_PLACE passed by a process
+// other than a rooted collective's root.
+func errInPlaceNotAtRoot() error {
+	return comm.Errorf(comm.ErrBuffer, "MPI_IN_PLACE is only allowed at the root")
 }

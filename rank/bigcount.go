@@ -180,6 +180,20 @@ func (c *call) countWidth(i int) int {
 	return 4
 }
 
+// countArrays reads the count arrays of n entries at arguments first,
+// first+1, ... (one per name) with countArray.
+func (c *call) countArrays(first, n int, names ...string) ([][]int32, error) {
+	out := make([][]int32, len(names))
+	for k, name := range names {
+		a, err := c.countArray(first+k, n, name)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = a
+	}
+	return out, nil
+}
+
 // countArray reads the n counts (or displacements) argument i points to:
 // ints, or MPI_Counts in a _c variant, which must fit in 32 bits.
 func (c *call) countArray(i, n int, what string) ([]int32, error) {

@@ -283,18 +283,11 @@ func typeFunctions() []mpiFunc {
 			if n < 1 {
 				return comm.Errorf(comm.ErrArg, "ndims %d must be positive", n)
 			}
-			sizes, err := c.countArray(1, n, "array_of_sizes")
+			arrays, err := c.countArrays(1, n, "array_of_sizes", "array_of_subsizes", "array_of_starts")
 			if err != nil {
 				return err
 			}
-			subsizes, err := c.countArray(2, n, "array_of_subsizes")
-			if err != nil {
-				return err
-			}
-			starts, err := c.countArray(3, n, "array_of_starts")
-			if err != nil {
-				return err
-			}
+			sizes, subsizes, starts := arrays[0], arrays[1], arrays[2]
 			order, err := orderArg(int32(c.int(4)))
 			if err != nil {
 				return err
@@ -320,22 +313,11 @@ func typeFunctions() []mpiFunc {
 			if n < 1 {
 				return comm.Errorf(comm.ErrArg, "ndims %d must be positive", n)
 			}
-			gsizes, err := c.countArray(3, n, "array_of_gsizes")
+			arrays, err := c.countArrays(3, n, "array_of_gsizes", "array_of_distribs", "array_of_dargs", "array_of_psizes")
 			if err != nil {
 				return err
 			}
-			distribs, err := c.countArray(4, n, "array_of_distribs")
-			if err != nil {
-				return err
-			}
-			dargs, err := c.countArray(5, n, "array_of_dargs")
-			if err != nil {
-				return err
-			}
-			psizes, err := c.countArray(6, n, "array_of_psizes")
-			if err != nil {
-				return err
-			}
+			gsizes, distribs, dargs, psizes := arrays[0], arrays[1], arrays[2], arrays[3]
 			order, err := orderArg(int32(c.int(7)))
 			if err != nil {
 				return err

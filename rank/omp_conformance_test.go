@@ -337,3 +337,18 @@ func TestOmpPartitioned(t *testing.T) {
 	expectOmpPass(t, "omp_part.c", 2, []string{"OMP_NUM_THREADS=4"})
 	expectOmpPass(t, "omp_part.c", 3, []string{"OMP_NUM_THREADS=2"})
 }
+
+// TestOmpErrno: errno is per thread, for libc (rewritten in the SDK cache),
+// for this program's code and for an object compiled without -fopenmp
+// (rewritten by mpicc at link time).
+func TestOmpErrno(t *testing.T) {
+	t.Parallel()
+	requireToolchain(t)
+	obj := filepath.Join(t.TempDir(), "omp_errno_plain.o")
+	var stderr bytes.Buffer
+	args := []string{"-O2", "-c", filepath.Join("testdata", "omp_errno_plain.c"), "-o", obj}
+	if code, err := sdk.Run(context.Background(), sdk.C, args, io.Discard, &stderr); err != nil || code != 0 {
+		t.Fatalf("mpicc %s: exit %d, %v\n%s", strings.Join(args, " "), code, err, stderr.String())
+	}
+	expectOmpModulePass(t, "omp_errno.c", buildC(t, "omp_errno.c", "-fopenmp", obj), 1, nil)
+}

@@ -82,12 +82,13 @@ const (
 type parsed struct {
 	args      []string // arguments passed on to clang, in order
 	show      showMode
-	inputs    int  // input files (sources, objects, archives, "-", @files)
-	cxxInput  bool // some input is C++ (by extension or -x c++)
-	noLink    bool // -c, -S, -E, -M, -MM, -fsyntax-only
-	optGiven  bool // an -O option
-	simdGiven bool // -msimd128 or -mno-simd128
-	stackSize bool // the user sets the stack size
+	inputs    int   // input files (sources, objects, archives, "-", @files)
+	inputAt   []int // indices in args of the input files
+	cxxInput  bool  // some input is C++ (by extension or -x c++)
+	noLink    bool  // -c, -S, -E, -M, -MM, -fsyntax-only
+	optGiven  bool  // an -O option
+	simdGiven bool  // -msimd128 or -mno-simd128
+	stackSize bool  // the user sets the stack size
 	excFlag   string
 	excOn     bool // the last exception flag turns exceptions on
 	excOff    bool // the last exception flag turns exceptions off
@@ -162,6 +163,7 @@ func parseArgs(lang Lang, in []string) (*parsed, error) {
 				continue
 			}
 			p.inputs++
+			p.inputAt = append(p.inputAt, len(p.args)-1)
 			if lang == CXX || strings.HasPrefix(xlang, "c++") || strings.HasPrefix(xlang, "objective-c++") ||
 				(xlang == "" && cxxExt[filepath.Ext(a)]) {
 				p.cxxInput = true
@@ -283,7 +285,13 @@ type toolchain struct {
 	ompCore    string
 	ompLib     []string
 	ompImports string
-	wasmOpt    string // directory of the wasm-opt wrappers ("" without wasm-opt)
+	// OpenMP links search ompLibDir first (the sysroot's libraries with a
+	// thread-local errno, see buildThreadErrno) and link ompSupport instead
+	// of support; ompErrnoReport lists what was rewritten.
+	ompLibDir      string
+	ompSupport     []string
+	ompErrnoReport string
+	wasmOpt        string // directory of the wasm-opt wrappers ("" without wasm-opt)
 }
 
 // command is the translated command line.
@@ -339,7 +347,11 @@ func translate(lang Lang, tc *toolchain, p *parsed) *command {
 		}
 		linkOnly = append(linkOnly, "-B"+filepath.Join(tc.wasmOpt, v)+"/")
 	}
-	linkOnly = append(linkOnly, tc.support...)
+	if p.openmp {
+		linkOnly = append(linkOnly, tc.ompSupport...)
+	} else {
+		linkOnly = append(linkOnly, tc.support...)
+	}
 	if cxx && tc.cDriver {
 		linkOnly = append(linkOnly, "-lc++", "-lc++abi")
 	}

@@ -108,7 +108,7 @@
 //	-Wl,--export=__wasmpi_omp_info
 //	-Wl,--allow-undefined-file=<cache>/omp/imports.txt
 //	-Wl,--wrap=malloc ... (allocation and stdio functions, see below)
-//	<cache>/omp/core.o <cache>/omp/libwasmpi_omp.a
+//	<cache>/omp/core.o <cache>/omp/libwasmpi_omp.a -L<cache>/omp/lib
 //	-B<cache>/wasm-opt/omp-release/ (or omp-debug)
 //
 // The memory is imported from module "env", shared, with a declared
@@ -135,8 +135,25 @@
 // ungetc, fread, getline, fopen, fdopen, freopen, fclose, fseek, ftell,
 // rewind and setvbuf with another (recursive) one. The locks sleep in
 // memory.atomic.wait32 after a short spin. Other libc state stays shared
-// and unlocked: errno (a plain global in this wasi-libc), strtok, rand,
-// localtime's buffer, C++ iostreams.
+// and unlocked: strtok, rand, localtime's buffer, C++ iostreams.
+//
+// errno is per thread. The support library defines it thread-local, so
+// code compiled with -fopenmp reaches the calling thread's copy through
+// __tls_base. wasi-libc and the other sysroot libraries were compiled for
+// one thread and store to errno at a fixed address; when the cache is
+// built the SDK writes copies of the archives that do so into
+// <cache>/omp/lib (listed in errno.txt there), with every such access
+// rewritten into a call of a support-library function that reaches the
+// thread's errno (package internal/threaderrno: same instruction lengths,
+// so code offsets and debug information stay valid), and -fopenmp links
+// search that directory first (-L<cache>/omp/lib). Objects and archives
+// named on an -fopenmp link command line that were compiled without
+// -fopenmp get the same rewrite (into temporary copies; the files are not
+// changed), and so do archives that -l options find in the command line's
+// -L directories. wasm-ld would otherwise resolve their plain accesses to the
+// offset of errno inside the TLS block, an address near 0. A use the
+// rewrite cannot express (a pointer to errno in static data, a byte-wide
+// access) stops the link with a message naming the file.
 //
 // With wasm-opt, OpenMP links run binaryen's --stack-check: every function
 // that allocates a stack frame checks it against limits the runtime sets

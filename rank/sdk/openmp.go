@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/wasmpi/wasmpi/openmp"
+	"github.com/wasmpi/wasmpi/rank/sdk/internal/threaderrno"
 )
 
 // OpenMPMaxMemory is the maximum memory of a program linked with -fopenmp
@@ -86,6 +87,8 @@ func ompLinkFlags(tc *toolchain, p *parsed) []string {
 	}
 	fl = append(fl, tc.ompCore)
 	fl = append(fl, tc.ompLib...)
+	// The libraries rewritten for a thread-local errno come first.
+	fl = append(fl, "-L"+tc.ompLibDir)
 	return fl
 }
 
@@ -149,6 +152,12 @@ func ompLayout(tc *toolchain, dir, ar string) {
 	ompDir := filepath.Join(dir, "omp")
 	tc.ompCore = filepath.Join(ompDir, "core.o")
 	tc.ompImports = filepath.Join(ompDir, "imports.txt")
+	tc.ompLibDir = filepath.Join(ompDir, "lib")
+	tc.ompErrnoReport = filepath.Join(ompDir, "lib", "errno.txt")
+	tc.ompSupport = nil
+	for _, s := range tc.support {
+		tc.ompSupport = append(tc.ompSupport, filepath.Join(ompDir, "support", filepath.Base(s)))
+	}
 	if ar != "" {
 		tc.ompLib = []string{filepath.Join(ompDir, "libwasmpi_omp.a")}
 		return
@@ -190,4 +199,171 @@ func criticalDefinitions(syms []string) string {
 		fmt.Fprintf(&b, "int __wasmpi_critical_%d[8] __asm__(%q) __attribute__((aligned(8), weak));\n", i, s)
 	}
 	return b.String()
+}
+
+// buildThreadErrno writes into tc.ompLibDir a copy of every archive of the
+// sysroot's library directory whose objects address errno as plain data,
+// rewritten to reach the calling thread's errno (package threaderrno), and
+// the same for the support library (tc.ompSupport). -fopenmp links search
+// that directory first. errno.txt lists what was rewritten.
+func buildThreadErrno(tc *toolchain) error {
+	if err := os.MkdirAll(tc.ompLibDir, 0o755); err != nil {
+		return err
+	}
+	var report bytes.Buffer
+	report.WriteString("# Written by the wasmpi SDK: libraries whose errno accesses were rewritten for -fopenmp links\n")
+	libDir := filepath.Join(tc.sysroot, "lib", "wasm32-wasi")
+	ents, err := os.ReadDir(libDir)
+	if err != nil {
+		return fmt.Errorf("reading the sysroot's libraries: %w", err)
+	}
+	type job struct{ in, out string }
+	var jobs []job
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".a") {
+			jobs = append(jobs, job{filepath.Join(libDir, e.Name()), filepath.Join(tc.ompLibDir, e.Name())})
+		}
+	}
+	for i, s := range tc.support {
+		jobs = append(jobs, job{s, tc.ompSupport[i]})
+	}
+	for _, j := range jobs {
+		b, err := os.ReadFile(j.in)
+		if err != nil {
+			return err
+		}
+		out, st, err := threaderrno.Patch(b)
+		if err != nil {
+			return fmt.Errorf("making errno thread-local in %s: %w", j.in, err)
+		}
+		if st.Objects == 0 && filepath.Dir(j.out) == tc.ompLibDir {
+			continue // the sysroot's copy is found next
+		}
+		if err := os.MkdirAll(filepath.Dir(j.out), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(j.out, out, 0o644); err != nil {
+			return err
+		}
+		if st.Objects > 0 {
+			fmt.Fprintf(&report, "%s: %d objects, %d loads, %d stores, %d address uses\n", filepath.Base(j.in), st.Objects, st.Loads, st.Stores, st.Addresses)
+		}
+	}
+	return os.WriteFile(tc.ompErrnoReport, report.Bytes(), 0o644)
+}
+
+// patchInputs gives the objects and archives of an -fopenmp link that were
+// compiled without -fopenmp (so address errno as plain data) a thread-local
+// errno: the input files, and the archives that -l options find in the
+// command line's -L directories. Rewritten copies go to a temporary
+// directory (returned, for the caller to remove) and replace them on the
+// command line. Inputs that cannot be read are left for the compiler to
+// report; libraries not found in -L directories are the sysroot's, which
+// the cache holds rewritten.
+func patchInputs(p *parsed) (string, error) {
+	dir := ""
+	n := 0
+	// patch returns the path of a rewritten copy of file, or "".
+	patch := func(file string) (string, error) {
+		b, err := os.ReadFile(file)
+		if err != nil || !(threaderrno.IsObject(b) || threaderrno.IsArchive(b)) {
+			return "", nil
+		}
+		out, st, err := threaderrno.Patch(b)
+		if err != nil {
+			return "", fmt.Errorf("%s: making errno thread-local for -fopenmp: %w", file, err)
+		}
+		if st.Objects == 0 {
+			return "", nil
+		}
+		if dir == "" {
+			if dir, err = os.MkdirTemp("", "mpicc-errno-"); err != nil {
+				return "", err
+			}
+		}
+		// A numbered subdirectory keeps the base name (archives are
+		// recognised by it) and separates inputs with the same name.
+		n++
+		sub := filepath.Join(dir, fmt.Sprint(n))
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			return "", err
+		}
+		path := filepath.Join(sub, filepath.Base(file))
+		return path, os.WriteFile(path, out, 0o644)
+	}
+	inputs := map[int]bool{}
+	for _, i := range p.inputAt {
+		inputs[i] = true
+		if in := p.args[i]; in != "-" && !strings.HasPrefix(in, "@") {
+			path, err := patch(in)
+			if err != nil {
+				return dir, err
+			}
+			if path != "" {
+				p.args[i] = path
+			}
+		}
+	}
+	// -L directories, then the -l options they resolve.
+	var libDirs []string
+	for i := 0; i < len(p.args); i++ {
+		if inputs[i] {
+			continue
+		}
+		a := p.args[i]
+		switch {
+		case a == "-L" && i+1 < len(p.args):
+			libDirs = append(libDirs, p.args[i+1])
+		case strings.HasPrefix(a, "-L") && len(a) > 2:
+			libDirs = append(libDirs, a[2:])
+		}
+		if separateValue[a] {
+			i++
+		}
+	}
+	if len(libDirs) == 0 {
+		return dir, nil
+	}
+	args := make([]string, 0, len(p.args))
+	var at []int
+	for i := 0; i < len(p.args); i++ {
+		a := p.args[i]
+		var lib string
+		var orig []string
+		switch {
+		case inputs[i]:
+			at = append(at, len(args))
+			args = append(args, a)
+			continue
+		case a == "-l" && i+1 < len(p.args):
+			lib, orig = p.args[i+1], p.args[i:i+2]
+			i++
+		case strings.HasPrefix(a, "-l") && len(a) > 2:
+			lib, orig = a[2:], p.args[i:i+1]
+		case separateValue[a] && i+1 < len(p.args):
+			args = append(args, a, p.args[i+1])
+			i++
+			continue
+		default:
+			args = append(args, a)
+			continue
+		}
+		path := ""
+		for _, d := range libDirs {
+			file := filepath.Join(d, "lib"+lib+".a")
+			if _, err := os.Stat(file); err == nil {
+				if path, err = patch(file); err != nil {
+					return dir, err
+				}
+				break
+			}
+		}
+		if path != "" {
+			args = append(args, path)
+		} else {
+			args = append(args, orig...)
+		}
+	}
+	p.args, p.inputAt = args, at
+	return dir, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -229,5 +230,103 @@ func TestOpenMPProgram(t *testing.T) {
 	}
 	if n := p.Threads(); n != 3 {
 		t.Errorf("%d threads", n)
+	}
+}
+
+// TestOpenMPThreadErrno: the cache holds the sysroot's libraries rewritten
+// for a thread-local errno; an -fopenmp link rewrites an input object
+// compiled without -fopenmp (and leaves the file itself alone), and refuses
+// one whose errno use cannot be rewritten, naming the file and the reason.
+func TestOpenMPThreadErrno(t *testing.T) {
+	t.Parallel()
+	needToolchain(t, C)
+	dir := t.TempDir()
+	plain := writeFile(t, dir, "plain.c", "#include <errno.h>\nint *where(void) { return &errno; }\nvoid set(int v) { errno = v; }\n")
+	obj := filepath.Join(dir, "plain.o")
+	mustBuild(t, C, "-c", plain, "-o", obj)
+	before, err := os.ReadFile(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	main := writeFile(t, dir, "main.c", "#include <errno.h>\nint *where(void);\nvoid set(int);\nint main(void) {\n"+
+		"int bad = 0;\n#pragma omp parallel num_threads(2) reduction(+:bad)\n{ set(7); bad += where() != &errno || errno != 7; }\nreturn bad; }\n")
+	out := filepath.Join(dir, "a.wasm")
+	mustBuild(t, C, "-fopenmp", main, obj, "-o", out)
+	if after, _ := os.ReadFile(obj); !bytes.Equal(before, after) {
+		t.Error("the input object was modified in place")
+	}
+
+	d := &Driver{Lang: C, CacheDir: sharedCache}
+	tc, err := d.prepare(context.Background(), C)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := os.ReadFile(tc.ompErrnoReport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lib := range []string{"libc.a", "libc++.a"} {
+		if !bytes.Contains(report, []byte(lib+": ")) {
+			t.Errorf("errno.txt does not list %s:\n%s", lib, report)
+		}
+		if _, err := os.Stat(filepath.Join(tc.ompLibDir, lib)); err != nil {
+			t.Error(err)
+		}
+	}
+
+	// The same object in an archive that -l finds in a -L directory.
+	cc, err := findCompiler(C, os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ar := findAr(cc, os.Getenv); ar != "" {
+		libDir := filepath.Join(dir, "lib")
+		if err := os.Mkdir(libDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := exec.Command(ar, "rcs", filepath.Join(libDir, "libplain.a"), obj).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", ar, err, b)
+		}
+		mustBuild(t, C, "-fopenmp", main, "-L", libDir, "-lplain", "-o", out)
+		mustBuild(t, C, "-fopenmp", main, "-L"+libDir, "-l", "plain", "-o", out)
+		// What the link used: the option became a rewritten copy.
+		for _, c := range []struct{ args, want []string }{
+			{[]string{"-L", libDir, "-lplain"}, []string{"-L", libDir, "LIB"}},
+			{[]string{"-L" + libDir, "-l", "plain", "-lm"}, []string{"-L" + libDir, "LIB", "-lm"}},
+		} {
+			p, err := parseArgs(C, append([]string{"-fopenmp", main, obj}, c.args...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tmp, err := patchInputs(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.RemoveAll(tmp)
+			want := append([]string{main, "OBJ"}, c.want...)
+			ok := len(p.args) == len(want) && len(p.inputAt) == 2 && p.inputAt[0] == 0 && p.inputAt[1] == 1
+			for i := 0; ok && i < len(want); i++ {
+				switch want[i] {
+				case "OBJ":
+					ok = strings.HasPrefix(p.args[i], tmp) && filepath.Base(p.args[i]) == "plain.o"
+				case "LIB":
+					ok = strings.HasPrefix(p.args[i], tmp) && filepath.Base(p.args[i]) == "libplain.a"
+				default:
+					ok = p.args[i] == want[i]
+				}
+			}
+			if !ok {
+				t.Fatalf("%q: args after patching %q (inputs at %v), want %q with rewritten copies", c.args, p.args, p.inputAt, want)
+			}
+		}
+	}
+
+	bad := writeFile(t, dir, "bad.c", "extern int errno;\nint *saved = &errno;\n")
+	badObj := filepath.Join(dir, "bad.o")
+	mustBuild(t, C, "-c", bad, "-o", badObj)
+	r := mpicc(t, C, "-fopenmp", main, obj, badObj, "-o", out)
+	if r.err == nil || r.code == 0 || !strings.Contains(r.err.Error(), "bad.o: making errno thread-local for -fopenmp") ||
+		!strings.Contains(r.err.Error(), "static data holds the address of errno") {
+		t.Fatalf("code %d, err %v; want a refusal naming bad.o", r.code, r.err)
 	}
 }

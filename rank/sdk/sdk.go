@@ -55,6 +55,15 @@ func (d *Driver) Run(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return 1, err
 	}
+	if p.openmp && !p.noLink && p.show == showNone {
+		dir, err := patchInputs(p)
+		if dir != "" {
+			defer os.RemoveAll(dir)
+		}
+		if err != nil {
+			return 1, fmt.Errorf("%s: %w", d.Lang.name(), err)
+		}
+	}
 	c := translate(d.Lang, tc, p)
 	if p.show != showNone {
 		out := d.Stdout

@@ -42,7 +42,7 @@ const installHint = "install the wasm32 toolchain with: apt-get install " + AptP
 
 // cacheVersion changes whenever the cache layout or the support-library
 // build changes.
-const cacheVersion = "wasmpi-sdk-3"
+const cacheVersion = "wasmpi-sdk-4"
 
 // Debian's wasi-libc locations.
 const (
@@ -272,6 +272,18 @@ func cacheKey(cc *compilerSpec, sr *sysrootSpec, ar, wasmOpt string) (string, er
 			fmt.Fprintf(h, "%d:%d\x00", st.Size(), st.ModTime().UnixNano())
 		}
 	}
+	// The cache holds rewritten copies of the sysroot's archives.
+	libDir := debianWasiLib
+	if sr.dir != "" {
+		libDir = filepath.Join(sr.dir, "lib", "wasm32-wasi")
+	}
+	if ents, err := os.ReadDir(libDir); err == nil {
+		for _, e := range ents {
+			if st, err := e.Info(); err == nil && strings.HasSuffix(e.Name(), ".a") {
+				fmt.Fprintf(h, "%s:%d:%d\x00", e.Name(), st.Size(), st.ModTime().UnixNano())
+			}
+		}
+	}
 	for _, t := range []struct {
 		fs   embed.FS
 		root string
@@ -317,7 +329,6 @@ func layout(dir string, sr *sysrootSpec, ar, wasmOpt string) (*toolchain, error)
 	if tc.sysroot == "" {
 		tc.sysroot = filepath.Join(dir, "sysroot")
 	}
-	ompLayout(tc, dir, ar)
 	if ar != "" {
 		tc.support = []string{filepath.Join(dir, "libwasmpi_support.a")}
 	} else {
@@ -329,12 +340,14 @@ func layout(dir string, sr *sysrootSpec, ar, wasmOpt string) (*toolchain, error)
 			tc.support = append(tc.support, filepath.Join(dir, "support", strings.TrimSuffix(path.Base(s), ".c")+".o"))
 		}
 	}
+	ompLayout(tc, dir, ar)
 	return tc, nil
 }
 
 // complete reports whether a cache directory is fully populated.
 func complete(tc *toolchain) bool {
-	paths := append([]string{filepath.Join(tc.include, "wasmpi_compat.h"), tc.ompCore, tc.ompImports}, tc.support...)
+	paths := append([]string{filepath.Join(tc.include, "wasmpi_compat.h"), tc.ompCore, tc.ompImports, tc.ompErrnoReport}, tc.support...)
+	paths = append(paths, tc.ompSupport...)
 	paths = append(paths, tc.ompLib...)
 	if tc.wasmOpt != "" {
 		for v := range wasmOptScripts {
@@ -481,6 +494,9 @@ func build(ctx context.Context, lang Lang, root, final string, cc *compilerSpec,
 		os.RemoveAll(objDir)
 	}
 	if err := buildOpenMP(ctx, tc, cc, ar, srcDir); err != nil {
+		return fmt.Errorf("%s: %w", lang.name(), err)
+	}
+	if err := buildThreadErrno(tc); err != nil {
 		return fmt.Errorf("%s: %w", lang.name(), err)
 	}
 	os.RemoveAll(srcDir)

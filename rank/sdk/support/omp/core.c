@@ -7,10 +7,30 @@
  * - The locks that make malloc and stdio usable from several OpenMP
  *   threads (wasi-libc has none; the wrappers are in the other objects).
  * - The allocation functions the runtime calls to give threads their
- *   stacks and tasks their memory, and the TLS initialiser. */
+ *   stacks and tasks their memory, and the TLS initialiser.
+ * - errno, one per thread, and the functions through which the libraries
+ *   built for one thread reach it. */
+#include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include "lock.h"
+
+/* errno is thread-local here (this file is compiled with atomics, so
+ * _Thread_local is real TLS): objects compiled with -fopenmp reach it
+ * through __tls_base. wasi-libc, libc++ and the other libraries of the SDK
+ * were compiled for one thread and address errno as plain data; the SDK
+ * rewrites those accesses (package threaderrno) into calls of the three
+ * functions below, which keep the instruction's own operands: the dynamic
+ * base address of the access (almost always 0) and, for a store, the value.
+ * wasi-libc's own definition of errno is then never linked. */
+_Thread_local int errno;
+
+int __wasmpi_errno_load(uintptr_t base) { return *(int *)((char *)&errno + base); }
+
+void __wasmpi_errno_store(uintptr_t base, int value) { *(int *)((char *)&errno + base) = value; }
+
+int *__wasmpi_errno_location(void) { return &errno; }
 
 int __wasmpi_critical_unnamed[8] __asm__(".gomp_critical_user_.var") __attribute__((aligned(8)));
 int __wasmpi_critical_reduction[8] __asm__(".gomp_critical_user_.reduction.var") __attribute__((aligned(8)));

@@ -338,6 +338,15 @@ func TestOmpPartitioned(t *testing.T) {
 	expectOmpPass(t, "omp_part.c", 3, []string{"OMP_NUM_THREADS=2"})
 }
 
+// TestOmpThreadMultiple: under MPI_THREAD_MULTIPLE every OpenMP thread
+// makes point-to-point calls, collectives on its own communicator and
+// communicator creation at the same time (omp_multiple.c).
+func TestOmpThreadMultiple(t *testing.T) {
+	t.Parallel()
+	expectOmpPass(t, "omp_multiple.c", 2, nil)
+	expectOmpPass(t, "omp_multiple.c", 3, nil, "60")
+}
+
 // TestOmpErrno: errno is per thread, for libc (rewritten in the SDK cache),
 // for this program's code and for an object compiled without -fopenmp
 // (rewritten by mpicc at link time).

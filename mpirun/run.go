@@ -213,9 +213,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case errors.Is(context.Cause(ctx), errTimeout) && res.Failure.Rank < 0:
 		fmt.Fprintf(stderr, "mpirun: the job did not finish within %d seconds and was stopped\n", o.timeout)
+		if st := res.StateAtStop(); st != "" {
+			fmt.Fprintf(stderr, "mpirun: when stopped: %s\n", st)
+		}
 		return exitTimeout
 	case res.Failure.Rank < 0:
 		fmt.Fprintln(stderr, "mpirun: interrupted; every rank was stopped")
+		if st := res.StateAtStop(); st != "" {
+			fmt.Fprintf(stderr, "mpirun: when stopped: %s\n", st)
+		}
 		return exitInterrupted
 	}
 	fmt.Fprintf(stderr, "mpirun: %v\nmpirun: %s\n", res.Failure, res.Summary())

@@ -198,12 +198,16 @@ func TestTimeout(t *testing.T) {
 	prog := module(t, "testdata/hang.c")
 	start := time.Now()
 	r := runMpirun(t, "-np", "3", "--timeout", "1", prog)
-	if r.code != exitTimeout || !strings.Contains(r.stderr, "did not finish within 1 seconds") {
+	if r.code != exitTimeout || !strings.Contains(r.stderr, "did not finish within 1 seconds") ||
+		!strings.Contains(r.stderr, "when stopped: ranks 0,1,2 in MPI_Recv\n") {
 		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
 	}
 	if d := time.Since(start); d > 20*time.Second {
 		t.Fatalf("timeout took %v", d)
 	}
+	// (A rank computing when stopped is covered by TestInterrupt, in a
+	// process of its own: it cannot be interrupted, and would spin on in
+	// the test process.)
 }
 
 // TestInterrupt builds the real binary and sends it SIGINT while ranks are
@@ -237,6 +241,13 @@ func TestInterrupt(t *testing.T) {
 		}
 		if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
 			t.Fatalf("mpirun %v: exit %d after SIGINT, want %d; stderr %s", args, code, exitInterrupted, stderr.String())
+		}
+		want := "when stopped: ranks 0,1,2 in MPI_Recv\n"
+		if len(args) > 0 {
+			want = "when stopped: rank 0 computing; ranks 1,2 in MPI_Recv\n"
+		}
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("mpirun %v: no %q after SIGINT; stderr %s", args, want, stderr.String())
 		}
 	}
 }

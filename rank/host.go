@@ -155,6 +155,9 @@ func (f mpiFunc) goFunc() api.GoModuleFunc {
 			c = new(call)
 		}
 		*c = call{ctx: ctx, r: r, name: f.name, stack: stack, mem: mod.Memory(), mod: mod}
+		// Not restored when the call unwinds the rank: the report then
+		// names the call it was stopped in.
+		prev := r.activity.Swap(&f.name)
 		if r.job.world.Context().Err() != nil {
 			r.stopForJob()
 		}
@@ -176,6 +179,7 @@ func (f mpiFunc) goFunc() api.GoModuleFunc {
 			}
 			stack[0] = uint64(uint32(c.result(err)))
 		}
+		r.activity.Store(prev)
 		if f.reuseCall {
 			*c = call{}
 			r.spareCall.Store(c)

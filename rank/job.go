@@ -66,6 +66,11 @@ type Outcome struct {
 	Err error
 	// Finished is false if the rank was still running when Run returned.
 	Finished bool
+	// AtStop is what the rank was doing when the job was stopped (by a
+	// failure, an abort, a timeout or a cancel): "in MPI_Recv",
+	// "computing" (running its own code), "finished" or "failed" (it had
+	// ended on its own). "" if the job was not stopped.
+	AtStop string
 }
 
 // Result is the outcome of a job.
@@ -124,6 +129,33 @@ func rankList(rs []int) string {
 		parts[i] = fmt.Sprint(r)
 	}
 	return strings.Join(parts, ",")
+}
+
+// StateAtStop describes what the ranks were doing when the job was
+// stopped, grouping ranks in the same state: "rank 0 in MPI_Recv; ranks
+// 1,2 in MPI_Barrier; rank 3 computing". "" if the job was not stopped.
+func (r *Result) StateAtStop() string {
+	groups := map[string][]int{}
+	var order []string
+	for _, o := range r.Ranks {
+		if o.AtStop == "" {
+			continue
+		}
+		if groups[o.AtStop] == nil {
+			order = append(order, o.AtStop)
+		}
+		groups[o.AtStop] = append(groups[o.AtStop], o.Rank)
+	}
+	parts := make([]string, len(order))
+	for i, st := range order {
+		rs := groups[st]
+		if len(rs) == 1 {
+			parts[i] = fmt.Sprintf("rank %d %s", rs[0], st)
+		} else {
+			parts[i] = fmt.Sprintf("ranks %s %s", rankList(rs), st)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // errStoppedByJob marks ranks that ended because the job stopped.
@@ -357,6 +389,7 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 		grace = 2 * time.Second
 	}
 	var deadline <-chan time.Time
+	var stopped []*string // activities when the job stopped
 	remaining := cfg.Ranks
 	for remaining > 0 {
 		select {
@@ -365,6 +398,7 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 		case <-world.Context().Done():
 			if deadline == nil {
 				deadline = time.After(grace)
+				stopped = activities(ranks)
 			}
 			select {
 			case <-done:
@@ -385,6 +419,11 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	res := &Result{Ranks: append([]Outcome(nil), outcomes...)}
+	if stopped != nil {
+		for i := range res.Ranks {
+			res.Ranks[i].AtStop = atStop(res.Ranks[i], stopped[i])
+		}
+	}
 	if f := js.failure(); f != nil {
 		res.Failure = f
 		res.ExitCode = f.ExitCode
@@ -394,6 +433,32 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 		res.ExitCode = 130
 	}
 	return res, nil
+}
+
+// activities snapshots the MPI call each rank is in (nil: none) as the job
+// stops. A rank stopped inside a call keeps that call as its activity
+// while it unwinds, so the snapshot holds even if it is taken late.
+func activities(ranks []*rankState) []*string {
+	out := make([]*string, len(ranks))
+	for i, r := range ranks {
+		out[i] = r.activity.Load()
+	}
+	return out
+}
+
+// atStop says what a rank was doing when the job stopped, from its outcome
+// and its activity at the stop.
+func atStop(o Outcome, activity *string) string {
+	switch {
+	case o.Finished && !errors.Is(o.Err, errStoppedByJob):
+		if o.Err != nil || o.ExitCode != 0 {
+			return "failed"
+		}
+		return "finished"
+	case activity != nil:
+		return "in " + *activity
+	}
+	return "computing"
 }
 
 // instantiate creates rank i's instance without running it.

@@ -84,6 +84,11 @@ type rankState struct {
 	mod  api.Module
 	ep   *comm.Endpoint
 
+	// activity names the MPI function the rank is in (nil: not in MPI),
+	// for the report of what each rank was doing when a job is stopped.
+	// With several OpenMP threads calling MPI it names one of the calls.
+	activity atomic.Pointer[string]
+
 	initialized atomic.Bool
 	// spareCall is a call record kept for reuse by the host functions
 	// marked reuseCall (host.go).

@@ -296,6 +296,38 @@ func TestOmpTaskReductionCXX(t *testing.T) {
 	expectOmpModulePass(t, "omp_taskred_cxx.cc", mod, 1, []string{"OMP_NUM_THREADS=3"})
 }
 
+// TestOmpCXXThreads: libc++ from OpenMP threads: string streams (locale
+// reference counts and facet ids, serialised by the SDK's wrappers),
+// function-local statics initialised once (guards), std::cout, errno.
+func TestOmpCXXThreads(t *testing.T) {
+	t.Parallel()
+	requireToolchain(t)
+	out := filepath.Join(t.TempDir(), "cxx_threads.wasm")
+	var stderr bytes.Buffer
+	args := []string{"-O2", "-fopenmp", "-Wall", "-o", out, filepath.Join("testdata", "omp_cxx_threads.cc")}
+	if code, err := sdk.Run(context.Background(), sdk.CXX, args, io.Discard, &stderr); err != nil || code != 0 || stderr.Len() > 0 {
+		t.Fatalf("mpicxx %s: exit %d, %v\n%s", strings.Join(args, " "), code, err, stderr.String())
+	}
+	mod, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := expectOmpModulePass(t, "omp_cxx_threads.cc", mod, 1, nil)
+	line := regexp.MustCompile(`^line [0-3] [0-9]+ end$`)
+	n := 0
+	for _, l := range strings.Split(res.Stdout, "\n") {
+		if strings.HasPrefix(l, "line") || strings.Contains(l, "end") {
+			if !line.MatchString(l) {
+				t.Errorf("mangled output line %q", l)
+			}
+			n++
+		}
+	}
+	if n != 16 {
+		t.Errorf("%d output lines, want 16", n)
+	}
+}
+
 // TestOmpModuleWithoutOpenMP: programs built without -fopenmp are not
 // affected by the runtime's presence.
 func TestOmpModuleWithoutOpenMP(t *testing.T) {

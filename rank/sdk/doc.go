@@ -94,11 +94,14 @@
 // -fopenmp (also -fopenmp=libomp or =libgomp: the host provides the libomp
 // ABI either way; -fno-openmp turns it off) makes the driver compile with
 //
-//	-fopenmp -matomics -mbulk-memory
+//	-fopenmp -matomics -mbulk-memory -fthreadsafe-statics
 //
 // so that clang emits calls to the libomp entry points (__kmpc_fork_call,
 // __kmpc_for_static_init_4, ...), real atomic instructions for "omp
-// atomic", and thread-local storage for threadprivate variables. The
+// atomic", thread-local storage for threadprivate variables, and guarded
+// initialisation of C++ function-local statics (clang leaves it out for
+// wasm32 unless asked; the support library's __cxa_guard_acquire/release/
+// abort replace libc++abi's single-threaded ones). The
 // declarations of the omp_* API are in the SDK's omp.h. When linking it
 // adds
 //
@@ -134,8 +137,13 @@
 // putc, putchar, fwrite, fflush, perror, fgets, fgetc, getc, getchar,
 // ungetc, fread, getline, fopen, fdopen, freopen, fclose, fseek, ftell,
 // rewind and setvbuf with another (recursive) one. The locks sleep in
-// memory.atomic.wait32 after a short spin. Other libc state stays shared
-// and unlocked: strtok, rand, localtime's buffer, C++ iostreams.
+// memory.atomic.wait32 after a short spin. libc++ is built without
+// threads too: its locales' reference counts and facet ids are plain
+// integers that every stream operation touches, so the link also wraps the
+// locale members (constructors, destructor, assignment, use_facet,
+// has_facet, id::__get, classic, global) with a recursive lock. Other libc
+// state stays shared and unlocked: strtok, rand, localtime's buffer, and
+// the state of a stream object used by several threads at once.
 //
 // errno is per thread. The support library defines it thread-local, so
 // code compiled with -fopenmp reaches the calling thread's copy through

@@ -22,8 +22,9 @@ const OpenMPMaxMemory = 4 << 30
 
 // ompCompileFlags are added to every compilation with -fopenmp: atomics
 // make "omp atomic" real atomic instructions and, with bulk memory, give
-// threadprivate variables thread-local storage.
-var ompCompileFlags = []string{"-fopenmp", "-matomics", "-mbulk-memory"}
+// threadprivate variables thread-local storage; C++ function-local statics
+// get guarded initialisation (clang leaves it out for wasm32 by default).
+var ompCompileFlags = []string{"-fopenmp", "-matomics", "-mbulk-memory", "-fthreadsafe-statics"}
 
 // ompTLSExports are the TLS globals the runtime reads to give each OpenMP
 // thread its own TLS block (the support library's __wasmpi_omp_info points
@@ -48,6 +49,21 @@ var ompWrapMembers = []struct {
 	{"getline", []string{"getline"}}, {"fopen", []string{"fopen"}}, {"fdopen", []string{"fdopen"}},
 	{"freopen", []string{"freopen"}}, {"fclose", []string{"fclose"}}, {"fseek", []string{"fseek"}},
 	{"ftell", []string{"ftell"}}, {"rewind", []string{"rewind"}}, {"setvbuf", []string{"setvbuf"}},
+	// libc++'s locale members (mangled names), see wrap.c.
+	{"locale", []string{
+		"_ZNSt3__26localeC1Ev", "_ZNSt3__26localeC2Ev",
+		"_ZNSt3__26localeC1ERKS0_", "_ZNSt3__26localeC2ERKS0_",
+		"_ZNSt3__26localeC1EPKc", "_ZNSt3__26localeC2EPKc",
+		"_ZNSt3__26localeC1ERKS0_PKci", "_ZNSt3__26localeC2ERKS0_PKci",
+		"_ZNSt3__26localeC1ERKS0_S2_i", "_ZNSt3__26localeC2ERKS0_S2_i",
+		"_ZNSt3__26localeD1Ev", "_ZNSt3__26localeD2Ev",
+		"_ZNSt3__26localeaSERKS0_",
+		"_ZNSt3__26locale14__install_ctorERKS0_PNS0_5facetEl",
+		"_ZNSt3__26locale6globalERKS0_",
+		"_ZNSt3__26locale7classicEv",
+		"_ZNKSt3__26locale9has_facetERNS0_2idE", "_ZNKSt3__26locale9use_facetERNS0_2idE",
+		"_ZNSt3__26locale2id5__getEv",
+	}},
 }
 
 func ompWrappedSymbols() []string {
@@ -88,7 +104,9 @@ func ompLinkFlags(tc *toolchain, p *parsed) []string {
 	fl = append(fl, tc.ompCore)
 	fl = append(fl, tc.ompLib...)
 	// The libraries rewritten for a thread-local errno come first.
-	fl = append(fl, "-L"+tc.ompLibDir)
+	if tc.ompLibDir != "" {
+		fl = append(fl, "-L"+tc.ompLibDir)
+	}
 	return fl
 }
 

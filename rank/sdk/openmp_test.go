@@ -41,7 +41,7 @@ func TestTranslateOpenMP(t *testing.T) {
 	}
 	link := cmd("-fopenmp a.c -lgomp -l omp -o a.wasm")
 	for _, want := range []string{
-		"-msimd128 -fopenmp -matomics -mbulk-memory a.c -o a.wasm",
+		"-msimd128 -fopenmp -matomics -mbulk-memory -fthreadsafe-statics a.c -o a.wasm",
 		"-Wl,--import-memory -Wl,--shared-memory -Wl,--no-check-features -Wl,--max-memory=4294967296",
 		"-Wl,--export-if-defined=__tls_size -Wl,--export-if-defined=__tls_align -Wl,--export=__wasmpi_omp_info",
 		"-Wl,--allow-undefined-file=/L/omp/imports.txt",
@@ -56,7 +56,7 @@ func TestTranslateOpenMP(t *testing.T) {
 	if strings.Contains(link, "gomp") || strings.Contains(link, " omp ") || strings.Contains(link, "--allow-undefined ") {
 		t.Errorf("link command: %s", link)
 	}
-	if c := cmd("-fopenmp=libgomp -c a.c"); !strings.Contains(c, "-fopenmp -matomics -mbulk-memory -c a.c") || strings.Contains(c, "libgomp") || strings.Contains(c, "shared-memory") {
+	if c := cmd("-fopenmp=libgomp -c a.c"); !strings.Contains(c, "-fopenmp -matomics -mbulk-memory -fthreadsafe-statics -c a.c") || strings.Contains(c, "libgomp") || strings.Contains(c, "shared-memory") {
 		t.Errorf("compile command: %s", c)
 	}
 	if c := cmd("-fopenmp -g a.c"); !strings.Contains(c, "-B/W/omp-debug/") {

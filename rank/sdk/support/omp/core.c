@@ -9,10 +9,13 @@
  * - The allocation functions the runtime calls to give threads their
  *   stacks and tasks their memory, and the TLS initialiser.
  * - errno, one per thread, and the functions through which the libraries
- *   built for one thread reach it. */
+ *   built for one thread reach it.
+ * - The guards of C++ function-local statics, and the lock of the locale
+ *   wrappers (wrap.c). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include "lock.h"
 
@@ -38,30 +41,97 @@ int __wasmpi_critical_atomic_reduction[8] __asm__(".gomp_critical_user_.atomic_r
 
 wasmpi_lock_t __wasmpi_malloc_lock;
 
-static wasmpi_lock_t stdio_lock;
-static void *stdio_owner;
-static int stdio_depth;
 /* Its address identifies the calling thread: every thread has its own TLS
  * block. */
 static _Thread_local char self;
 
-void __wasmpi_stdio_lock(void) {
+void __wasmpi_rlock(wasmpi_rlock_t *l) {
 	void *me = &self;
-	if (__atomic_load_n(&stdio_owner, __ATOMIC_RELAXED) == me) {
-		stdio_depth++;
+	if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) == me) {
+		l->depth++;
 		return;
 	}
-	wasmpi_lock(&stdio_lock);
-	__atomic_store_n(&stdio_owner, me, __ATOMIC_RELAXED);
-	stdio_depth = 1;
+	wasmpi_lock(&l->lock);
+	__atomic_store_n(&l->owner, me, __ATOMIC_RELAXED);
+	l->depth = 1;
 }
 
-void __wasmpi_stdio_unlock(void) {
-	if (--stdio_depth == 0) {
-		__atomic_store_n(&stdio_owner, (void *)0, __ATOMIC_RELAXED);
-		wasmpi_unlock(&stdio_lock);
+void __wasmpi_runlock(wasmpi_rlock_t *l) {
+	if (--l->depth == 0) {
+		__atomic_store_n(&l->owner, (void *)0, __ATOMIC_RELAXED);
+		wasmpi_unlock(&l->lock);
 	}
 }
+
+static wasmpi_rlock_t stdio_lock;
+
+void __wasmpi_stdio_lock(void) { __wasmpi_rlock(&stdio_lock); }
+
+void __wasmpi_stdio_unlock(void) { __wasmpi_runlock(&stdio_lock); }
+
+wasmpi_rlock_t __wasmpi_locale_lock;
+
+/* Guards of C++ function-local statics (-fopenmp compiles C++ with
+ * -fthreadsafe-statics). These definitions replace libc++abi's, which were
+ * built for one thread. The WebAssembly C++ ABI gives a guard 32 bits, of
+ * which byte 0 is set once the object is initialised (the compiler tests it
+ * inline with an atomic load); byte 1 is set here while a thread
+ * initialises it. A thread that finds an initialisation in progress sleeps
+ * until a guard is released or abandoned, unless it is the initialising
+ * thread itself (a recursive initialisation, which stops the program as
+ * libc++abi does). */
+static wasmpi_lock_t guard_lock;
+static int guard_generation;
+static _Thread_local void *initialising[16]; /* this thread's guards in progress */
+static _Thread_local int ninitialising;
+
+int __cxa_guard_acquire(uint32_t *guard) {
+	unsigned char *g = (unsigned char *)guard;
+	for (;;) {
+		if (__atomic_load_n(&g[0], __ATOMIC_ACQUIRE))
+			return 0;
+		wasmpi_lock(&guard_lock);
+		if (g[0]) {
+			wasmpi_unlock(&guard_lock);
+			return 0;
+		}
+		if (!g[1]) {
+			g[1] = 1;
+			wasmpi_unlock(&guard_lock);
+			if (ninitialising < 16)
+				initialising[ninitialising] = guard;
+			ninitialising++;
+			return 1;
+		}
+		for (int i = 0; i < ninitialising && i < 16; i++) {
+			if (initialising[i] == guard) {
+				wasmpi_unlock(&guard_lock);
+				fputs("wasmpi: recursive initialisation of a function-local static\n", stderr);
+				abort();
+			}
+		}
+		int seen = __atomic_load_n(&guard_generation, __ATOMIC_RELAXED);
+		wasmpi_unlock(&guard_lock);
+		__builtin_wasm_memory_atomic_wait32(&guard_generation, seen, -1);
+	}
+}
+
+static void guard_done(uint32_t *guard, int initialised) {
+	unsigned char *g = (unsigned char *)guard;
+	if (ninitialising > 0)
+		ninitialising--;
+	wasmpi_lock(&guard_lock);
+	if (initialised)
+		__atomic_store_n(&g[0], 1, __ATOMIC_RELEASE);
+	g[1] = 0;
+	__atomic_add_fetch(&guard_generation, 1, __ATOMIC_RELEASE);
+	wasmpi_unlock(&guard_lock);
+	__builtin_wasm_memory_atomic_notify(&guard_generation, -1u);
+}
+
+void __cxa_guard_release(uint32_t *guard) { guard_done(guard, 1); }
+
+void __cxa_guard_abort(uint32_t *guard) { guard_done(guard, 0); }
 
 static void *omp_stack_alloc(size_t size, size_t align) {
 	void *p = NULL;

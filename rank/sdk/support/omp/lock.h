@@ -33,10 +33,21 @@ static inline void wasmpi_unlock(wasmpi_lock_t *l) {
 		__builtin_wasm_memory_atomic_notify(&l->state, 1);
 }
 
-/* The allocator's lock (malloc, free, ...) and the stdio lock (recursive:
- * printf calls vfprintf, which is wrapped too). */
+/* A lock its holder may take again (core.c). */
+typedef struct {
+	wasmpi_lock_t lock;
+	void *owner; /* the holder's TLS address, NULL when free */
+	int depth;
+} wasmpi_rlock_t;
+void __wasmpi_rlock(wasmpi_rlock_t *l);
+void __wasmpi_runlock(wasmpi_rlock_t *l);
+
+/* The allocator's lock (malloc, free, ...), the stdio lock (recursive:
+ * printf calls vfprintf, which is wrapped too) and the lock of libc++'s
+ * locales (recursive: locale functions call each other). */
 extern wasmpi_lock_t __wasmpi_malloc_lock;
 void __wasmpi_stdio_lock(void);
 void __wasmpi_stdio_unlock(void);
+extern wasmpi_rlock_t __wasmpi_locale_lock;
 
 #endif

@@ -230,3 +230,91 @@ void __wrap_rewind(FILE *f) {
 int __real_setvbuf(FILE *, char *, int, size_t);
 int __wrap_setvbuf(FILE *f, char *b, int m, size_t n) { LOCKED(int, __real_setvbuf(f, b, m, n)); }
 #endif
+
+/* libc++'s locales (C++ programs): Debian's wasm32 libc++ is built without
+ * threads, so the reference counts of locales and the lazily numbered facet
+ * ids are plain integers, and every stream operation copies and destroys
+ * the stream's locale. Copies, destructions, assignments and facet lookups
+ * are serialised by one recursive lock. The functions are C++ members,
+ * named by their mangled names: "this" comes first, and constructors and
+ * destructors return it (the WebAssembly C++ ABI). */
+#ifdef WRAP_locale
+#define LOCALE_LOCKED(type, expr)                                                          \
+	do {                                                                               \
+		__wasmpi_rlock(&__wasmpi_locale_lock);                                      \
+		type r_ = (expr);                                                          \
+		__wasmpi_runlock(&__wasmpi_locale_lock);                                    \
+		return r_;                                                                 \
+	} while (0)
+/* locale::locale() */
+void *__real__ZNSt3__26localeC1Ev(void *);
+void *__real__ZNSt3__26localeC2Ev(void *);
+void *__wrap__ZNSt3__26localeC1Ev(void *t) { LOCALE_LOCKED(void *, __real__ZNSt3__26localeC1Ev(t)); }
+void *__wrap__ZNSt3__26localeC2Ev(void *t) { LOCALE_LOCKED(void *, __real__ZNSt3__26localeC2Ev(t)); }
+/* locale::locale(const locale &) */
+void *__real__ZNSt3__26localeC1ERKS0_(void *, void *);
+void *__real__ZNSt3__26localeC2ERKS0_(void *, void *);
+void *__wrap__ZNSt3__26localeC1ERKS0_(void *t, void *o) { LOCALE_LOCKED(void *, __real__ZNSt3__26localeC1ERKS0_(t, o)); }
+void *__wrap__ZNSt3__26localeC2ERKS0_(void *t, void *o) { LOCALE_LOCKED(void *, __real__ZNSt3__26localeC2ERKS0_(t, o)); }
+/* locale::locale(const char *) */
+void *__real__ZNSt3__26localeC1EPKc(void *, void *);
+void *__real__ZNSt3__26localeC2EPKc(void *, void *);
+void *__wrap__ZNSt3__26localeC1EPKc(void *t, void *n) { LOCALE_LOCKED(void *, __real__ZNSt3__26localeC1EPKc(t, n)); }
+void *__wrap__ZNSt3__26localeC2EPKc(void *t, void *n) { LOCALE_LOCKED(void *, __real__ZNSt3__26localeC2EPKc(t, n)); }
+/* locale::locale(const locale &, const char *, category) */
+void *__real__ZNSt3__26localeC1ERKS0_PKci(void *, void *, void *, int);
+void *__real__ZNSt3__26localeC2ERKS0_PKci(void *, void *, void *, int);
+void *__wrap__ZNSt3__26localeC1ERKS0_PKci(void *t, void *o, void *n, int c) {
+	LOCALE_LOCKED(void *, __real__ZNSt3__26localeC1ERKS0_PKci(t, o, n, c));
+}
+void *__wrap__ZNSt3__26localeC2ERKS0_PKci(void *t, void *o, void *n, int c) {
+	LOCALE_LOCKED(void *, __real__ZNSt3__26localeC2ERKS0_PKci(t, o, n, c));
+}
+/* locale::locale(const locale &, const locale &, category) */
+void *__real__ZNSt3__26localeC1ERKS0_S2_i(void *, void *, void *, int);
+void *__real__ZNSt3__26localeC2ERKS0_S2_i(void *, void *, void *, int);
+void *__wrap__ZNSt3__26localeC1ERKS0_S2_i(void *t, void *o, void *f, int c) {
+	LOCALE_LOCKED(void *, __real__ZNSt3__26localeC1ERKS0_S2_i(t, o, f, c));
+}
+void *__wrap__ZNSt3__26localeC2ERKS0_S2_i(void *t, void *o, void *f, int c) {
+	LOCALE_LOCKED(void *, __real__ZNSt3__26localeC2ERKS0_S2_i(t, o, f, c));
+}
+/* locale::~locale() */
+void *__real__ZNSt3__26localeD1Ev(void *);
+void *__real__ZNSt3__26localeD2Ev(void *);
+void *__wrap__ZNSt3__26localeD1Ev(void *t) { LOCALE_LOCKED(void *, __real__ZNSt3__26localeD1Ev(t)); }
+void *__wrap__ZNSt3__26localeD2Ev(void *t) { LOCALE_LOCKED(void *, __real__ZNSt3__26localeD2Ev(t)); }
+/* locale &locale::operator=(const locale &) */
+void *__real__ZNSt3__26localeaSERKS0_(void *, void *);
+void *__wrap__ZNSt3__26localeaSERKS0_(void *t, void *o) { LOCALE_LOCKED(void *, __real__ZNSt3__26localeaSERKS0_(t, o)); }
+/* locale::__install_ctor(const locale &, facet *, long), behind the
+ * locale(const locale &, Facet *) template */
+void __real__ZNSt3__26locale14__install_ctorERKS0_PNS0_5facetEl(void *, void *, void *, long);
+void __wrap__ZNSt3__26locale14__install_ctorERKS0_PNS0_5facetEl(void *t, void *o, void *f, long id) {
+	__wasmpi_rlock(&__wasmpi_locale_lock);
+	__real__ZNSt3__26locale14__install_ctorERKS0_PNS0_5facetEl(t, o, f, id);
+	__wasmpi_runlock(&__wasmpi_locale_lock);
+}
+/* static locale locale::global(const locale &) (returned through a pointer) */
+void __real__ZNSt3__26locale6globalERKS0_(void *, void *);
+void __wrap__ZNSt3__26locale6globalERKS0_(void *ret, void *o) {
+	__wasmpi_rlock(&__wasmpi_locale_lock);
+	__real__ZNSt3__26locale6globalERKS0_(ret, o);
+	__wasmpi_runlock(&__wasmpi_locale_lock);
+}
+/* static const locale &locale::classic() */
+void *__real__ZNSt3__26locale7classicEv(void);
+void *__wrap__ZNSt3__26locale7classicEv(void) { LOCALE_LOCKED(void *, __real__ZNSt3__26locale7classicEv()); }
+/* bool locale::has_facet(id &) const, const facet *locale::use_facet(id &) const */
+int __real__ZNKSt3__26locale9has_facetERNS0_2idE(void *, void *);
+void *__real__ZNKSt3__26locale9use_facetERNS0_2idE(void *, void *);
+int __wrap__ZNKSt3__26locale9has_facetERNS0_2idE(void *t, void *id) {
+	LOCALE_LOCKED(int, __real__ZNKSt3__26locale9has_facetERNS0_2idE(t, id));
+}
+void *__wrap__ZNKSt3__26locale9use_facetERNS0_2idE(void *t, void *id) {
+	LOCALE_LOCKED(void *, __real__ZNKSt3__26locale9use_facetERNS0_2idE(t, id));
+}
+/* long locale::id::__get() (numbers a facet id on first use) */
+long __real__ZNSt3__26locale2id5__getEv(void *);
+long __wrap__ZNSt3__26locale2id5__getEv(void *t) { LOCALE_LOCKED(long, __real__ZNSt3__26locale2id5__getEv(t)); }
+#endif

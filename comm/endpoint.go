@@ -325,6 +325,17 @@ func TestSome(rs []*Request) []int {
 	return out
 }
 
+// Asleep reports whether a goroutine of the endpoint's rank sleeps in a
+// wait (past its polling phase), and how many times the rank's sleeping
+// waiters have been woken so far: a rank asleep with the same count at two
+// moments has had nothing happen to it in between.
+func (e *Endpoint) Asleep() (asleep bool, wakes uint64) {
+	w := e.waker
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sleepers.Load() > 0, w.epoch
+}
+
 // WaitFor blocks until cond returns true, waking whenever a request of this
 // endpoint completes or a message arrives. cond must not block.
 func (e *Endpoint) WaitFor(ctx context.Context, cond func() bool) error {

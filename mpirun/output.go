@@ -35,6 +35,14 @@ func (o *output) writer(rank int, dst io.Writer, stream string) io.Writer {
 	return w
 }
 
+// note writes one of mpirun's own lines to standard error, between the
+// ranks' lines.
+func (o *output) note(line string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	_, _ = io.WriteString(o.errw, line+"\n")
+}
+
 // flush writes out every partial last line.
 func (o *output) flush() {
 	o.mu.Lock()

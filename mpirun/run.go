@@ -66,6 +66,7 @@ type options struct {
 	env         []string
 	tagOutput   bool
 	timeout     int
+	stallWarn   int
 	wdir        string
 	version     bool
 	help        bool
@@ -83,6 +84,7 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.StringArrayVarP(&o.env, "x", "x", nil, "export VAR (from this environment) or VAR=value to the ranks; repeatable")
 	fs.BoolVar(&o.tagOutput, "tag-output", false, "prefix every output line with [1,rank]<stdout>: or <stderr>:")
 	fs.IntVar(&o.timeout, "timeout", 0, "stop the job after this many seconds (0: no limit)")
+	fs.IntVar(&o.stallWarn, "deadlock-warning", 20, "warn when every rank has waited in MPI this many seconds with nothing reaching it (0: never)")
 	fs.StringVar(&o.wdir, "wdir", "", "directory the ranks see as their working directory (default: the current one)")
 	fs.BoolVarP(&o.version, "version", "V", false, "print the version and exit")
 	fs.BoolVarP(&o.help, "help", "h", false, "print this help and exit")
@@ -125,6 +127,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if o.np < 1 {
 		fmt.Fprintf(stderr, "mpirun: the number of ranks must be at least 1, got %d\n", o.np)
+		return exitUsage
+	}
+	if o.stallWarn < 0 {
+		fmt.Fprintf(stderr, "mpirun: --deadlock-warning must not be negative, got %d\n", o.stallWarn)
 		return exitUsage
 	}
 	if o.timeout < 0 {
@@ -178,6 +184,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Stderr:   out.stderr,
 		Stdin:    stdin,
 		CacheDir: cacheDir,
+	}
+	if o.stallWarn > 0 {
+		cfg.StallWarning = time.Duration(o.stallWarn) * time.Second
+		cfg.Warn = func(msg string) { out.note("mpirun: warning: " + msg) }
 	}
 	if o.memoryLimit > 0 {
 		cfg.MemoryLimitPages = uint32(o.memoryLimit * 16)

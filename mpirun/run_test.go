@@ -205,6 +205,14 @@ func TestTimeout(t *testing.T) {
 	if d := time.Since(start); d > 20*time.Second {
 		t.Fatalf("timeout took %v", d)
 	}
+	// The deadlock warning comes first, then the stop.
+	r = runMpirun(t, "-np", "2", "--deadlock-warning", "1", "--timeout", "3", prog)
+	if r.code != exitTimeout || !strings.Contains(r.stderr, "mpirun: warning: every rank has waited in MPI for 1s with no message or completion reaching it: ranks 0,1 in MPI_Recv; the job looks deadlocked") {
+		t.Fatalf("deadlock warning: exit %d, stderr %s", r.code, r.stderr)
+	}
+	if r = runMpirun(t, "--deadlock-warning", "-1", prog); r.code != exitUsage || !strings.Contains(r.stderr, "--deadlock-warning must not be negative") {
+		t.Fatalf("negative --deadlock-warning: exit %d, stderr %s", r.code, r.stderr)
+	}
 	// (A rank computing when stopped is covered by TestInterrupt, in a
 	// process of its own: it cannot be interrupted, and would spin on in
 	// the test process.)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -347,5 +348,55 @@ func TestMalformedModule(t *testing.T) {
 	// Zero ranks is refused too.
 	if _, err := rank.Run(context.Background(), rank.Config{Module: module(t, "err_fatal.c"), Ranks: 0}); err == nil {
 		t.Error("Run accepted 0 ranks")
+	}
+}
+
+// TestStallWarning: Config.Warn is called once when every rank sleeps in
+// MPI with nothing reaching it (stall.c deadlock), naming what each rank
+// waits in, and never while a rank computes or messages flow.
+func TestStallWarning(t *testing.T) {
+	t.Parallel()
+	mod := buildC(t, "stall.c")
+	run := func(ctx context.Context, args []string, warn func(string)) (*rank.Result, string) {
+		var stdout syncBuffer
+		res, err := rank.Run(ctx, rank.Config{
+			Module: mod, Name: "stall.wasm", Ranks: 3, Args: args,
+			Stdout:       func(int) io.Writer { return &stdout },
+			StallWarning: 300 * time.Millisecond,
+			Warn:         warn,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, stdout.String()
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var mu sync.Mutex
+	var warnings []string
+	res, _ := run(ctx, []string{"deadlock"}, func(msg string) {
+		mu.Lock()
+		warnings = append(warnings, msg)
+		mu.Unlock()
+		cancel()
+	})
+	mu.Lock()
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "rank 0 in MPI_Recv; ranks 1,2 in MPI_Barrier") ||
+		!strings.Contains(warnings[0], "deadlocked") {
+		t.Fatalf("deadlock: warnings %q", warnings)
+	}
+	mu.Unlock()
+	if res.Failure == nil || res.Failure.Rank >= 0 {
+		t.Fatalf("deadlock: the job ended with %v, want it cancelled", res.Failure)
+	}
+
+	for _, mode := range []string{"compute", "busy"} {
+		res, stdout := run(context.Background(), []string{mode, "1.2"}, func(msg string) {
+			t.Errorf("%s: unexpected warning %q", mode, msg)
+		})
+		if res.Failure != nil || !strings.Contains(stdout, "No Errors") {
+			t.Fatalf("%s: failure %v\n%s", mode, res.Failure, stdout)
+		}
 	}
 }

@@ -55,6 +55,14 @@ type Config struct {
 	StopGrace time.Duration
 	// Hostname is what MPI_Get_processor_name and gethostname report.
 	Hostname string
+	// StallWarning, when positive, makes Run call Warn once if every rank
+	// that has not ended sleeps in an MPI call for that long with nothing
+	// happening to any of them (a deadlock, most likely). The job goes on
+	// waiting. Ranks with OpenMP threads are never counted as stalled
+	// (their other threads may be computing). It sees only the ranks of
+	// this process, so a job with ranks elsewhere must leave it off.
+	StallWarning time.Duration
+	Warn         func(msg string)
 }
 
 // Outcome is how one rank ended.
@@ -384,6 +392,12 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 		}()
 	}
 
+	if cfg.StallWarning > 0 && cfg.Warn != nil {
+		stop := make(chan struct{})
+		defer close(stop)
+		go watchStalls(ranks, cfg.StallWarning, cfg.Warn, stop)
+	}
+
 	grace := cfg.StopGrace
 	if grace == 0 {
 		grace = 2 * time.Second
@@ -459,6 +473,55 @@ func atStop(o Outcome, activity *string) string {
 		return "in " + *activity
 	}
 	return "computing"
+}
+
+// watchStalls calls warn once if every rank that has not ended stays
+// asleep in an MPI call, with no wake-up, for d.
+func watchStalls(ranks []*rankState, d time.Duration, warn func(string), stop <-chan struct{}) {
+	tick := d / 4
+	if tick > time.Second {
+		tick = time.Second
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	wakes := make([]uint64, len(ranks))
+	var since time.Time // start of the current stall; zero: none
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			stalled, running := true, 0
+			for i, r := range ranks {
+				if r.ended.Load() {
+					continue
+				}
+				running++
+				asleep, w := r.ep.Asleep()
+				if !asleep || w != wakes[i] || r.activity.Load() == nil || (r.omp != nil && r.omp.proc.Threads() > 1) {
+					stalled = false
+				}
+				wakes[i] = w
+			}
+			switch {
+			case !stalled || running == 0:
+				since = time.Time{}
+			case since.IsZero():
+				since = now
+			case now.Sub(since) >= d:
+				st := make([]Outcome, len(ranks))
+				for i, r := range ranks {
+					st[i] = Outcome{Rank: i, AtStop: "finished"}
+					if !r.ended.Load() {
+						st[i].AtStop = atStop(Outcome{}, r.activity.Load())
+					}
+				}
+				warn(fmt.Sprintf("every rank has waited in MPI for %v with no message or completion reaching it: %s; "+
+					"the job looks deadlocked (it keeps waiting)", d.Round(time.Second/10), (&Result{Ranks: st}).StateAtStop()))
+				return
+			}
+		}
+	}
 }
 
 // instantiate creates rank i's instance without running it.
@@ -538,6 +601,7 @@ func (r *rankState) run(ctx context.Context) (o Outcome) {
 		ctx = r.omp.proc.Context(ctx)
 	}
 	_, err := r.mod.ExportedFunction("_start").Call(ctx)
+	r.ended.Store(true)
 	err = r.explainTrap(err)
 	r.closeOpenMP()
 	_ = r.mod.Close(context.Background())

@@ -88,6 +88,8 @@ type rankState struct {
 	// for the report of what each rank was doing when a job is stopped.
 	// With several OpenMP threads calling MPI it names one of the calls.
 	activity atomic.Pointer[string]
+	// ended is set when the rank's program has returned.
+	ended atomic.Bool
 
 	initialized atomic.Bool
 	// spareCall is a call record kept for reuse by the host functions

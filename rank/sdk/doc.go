@@ -168,5 +168,11 @@
 // per thread, so an OpenMP thread overflowing its stack (OMP_STACKSIZE,
 // default 4 MiB) traps instead of overwriting the memory below it.
 //
+// clang 16 compiles the combined constructs teams loop, parallel loop and
+// their target forms to nothing; an -fopenmp compilation whose source
+// contains one (after preprocessing, so comments and excluded #if branches
+// do not count) is refused with the line and the construct to write
+// instead.
+//
 // UNSUPPORTED.md in this directory lists what stays unavailable to guests.
 package sdk

@@ -3,6 +3,7 @@ package sdk
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -328,5 +329,47 @@ func TestOpenMPThreadErrno(t *testing.T) {
 	if r.err == nil || r.code == 0 || !strings.Contains(r.err.Error(), "bad.o: making errno thread-local for -fopenmp") ||
 		!strings.Contains(r.err.Error(), "static data holds the address of errno") {
 		t.Fatalf("code %d, err %v; want a refusal naming bad.o", r.code, r.err)
+	}
+}
+
+// TestOpenMPDroppedLoop: the combined loop constructs clang 16 compiles to
+// nothing are refused with the file, the line and what to write instead;
+// the same text in a comment, in an excluded #if branch, or the loop
+// construct on its own, is compiled.
+func TestOpenMPDroppedLoop(t *testing.T) {
+	t.Parallel()
+	needToolchain(t, C)
+	dir := t.TempDir()
+	body := "int a[10];\nvoid f(void) {\n%s\nfor (int i = 0; i < 10; i++) a[i] = i;\n}\n"
+	cases := []struct {
+		name, directive, want string
+	}{
+		{"teams", "#pragma omp teams loop", "t_teams.c:3: '#pragma omp teams loop' is not supported"},
+		{"parallel", "  #  pragma   omp parallel \\\n loop", "t_parallel.c:3: '#pragma omp parallel loop' is not supported"},
+		{"target", "#pragma omp target teams loop collapse(1)", "'#pragma omp target teams loop' is not supported"},
+		{"pragma_op", "_Pragma(\"omp parallel loop\")", "'#pragma omp parallel loop' is not supported"},
+		{"macro", "#define PL _Pragma(\"omp parallel loop\")\nPL", "'#pragma omp parallel loop' is not supported"},
+		{"comment", "/* #pragma omp teams loop */ // #pragma omp parallel loop", ""},
+		{"excluded", "#if 0\n#pragma omp parallel loop\n#else\n#pragma omp parallel for\n#endif", ""},
+		{"separate", "#pragma omp parallel\n#pragma omp loop", ""},
+		{"taskloop", "#pragma omp parallel\n#pragma omp single\n#pragma omp taskloop", ""},
+	}
+	for _, c := range cases {
+		src := writeFile(t, dir, "t_"+c.name+".c", fmt.Sprintf(body, c.directive))
+		r := mpicc(t, C, "-fopenmp", "-c", src, "-o", filepath.Join(dir, c.name+".o"))
+		if c.want == "" {
+			if r.err != nil || r.code != 0 {
+				t.Errorf("%s: code %d, err %v\n%s", c.name, r.code, r.err, r.stderr)
+			}
+			continue
+		}
+		if r.err == nil || !strings.Contains(r.err.Error(), c.want) || !strings.Contains(r.err.Error(), "instead") {
+			t.Errorf("%s: code %d, err %v; want %q", c.name, r.code, r.err, c.want)
+		}
+	}
+	// Without -fopenmp the directives are ignored, as by clang.
+	src := writeFile(t, dir, "plain.c", fmt.Sprintf(body, "#pragma omp teams loop"))
+	if r := mpicc(t, C, "-c", src, "-o", filepath.Join(dir, "plain.o")); r.err != nil || r.code != 0 {
+		t.Errorf("without -fopenmp: code %d, err %v", r.code, r.err)
 	}
 }

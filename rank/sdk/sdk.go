@@ -55,6 +55,20 @@ func (d *Driver) Run(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return 1, err
 	}
+	if p.openmp && p.show == showNone {
+		pre := func(src string) ([]byte, error) {
+			base := translate(d.Lang, tc, &parsed{openmp: true, noLink: true, optGiven: true, simdGiven: true})
+			argv := concat(base.argv, preprocessArgs(p, src))
+			var out bytes.Buffer
+			cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+			cmd.Stdout = &out
+			err := cmd.Run()
+			return out.Bytes(), err
+		}
+		if err := checkDroppedLoops(p, pre); err != nil {
+			return 1, fmt.Errorf("%s: %w", d.Lang.name(), err)
+		}
+	}
 	if p.openmp && !p.noLink && p.show == showNone {
 		dir, err := patchInputs(p)
 		if dir != "" {

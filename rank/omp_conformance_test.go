@@ -117,9 +117,16 @@ func TestOmpVersion51(t *testing.T) {
 func TestOmpStress(t *testing.T) {
 	t.Parallel()
 	out := expectOmpPass(t, "omp_stress.c", 1, []string{"OMP_NUM_THREADS=4"}, "2000")
+	checkThreadLines(t, out.Stdout, 4*50)
+}
+
+// checkThreadLines checks that the "line T N end" lines threads 0-3 wrote
+// at the same time came out whole, and that there are want of them.
+func checkThreadLines(t *testing.T, stdout string, want int) {
+	t.Helper()
 	line := regexp.MustCompile(`^line [0-3] [0-9]+ end$`)
 	n := 0
-	for _, l := range strings.Split(out.Stdout, "\n") {
+	for _, l := range strings.Split(stdout, "\n") {
 		if strings.HasPrefix(l, "line") || strings.Contains(l, "end") {
 			if !line.MatchString(l) {
 				t.Errorf("mangled output line %q", l)
@@ -127,9 +134,26 @@ func TestOmpStress(t *testing.T) {
 			n++
 		}
 	}
-	if n != 4*50 {
-		t.Errorf("%d output lines, want 200", n)
+	if n != want {
+		t.Errorf("%d output lines, want %d", n, want)
 	}
+}
+
+// buildCXX compiles testdata/<name> with mpicxx and the given flags.
+func buildCXX(t *testing.T, name string, flags ...string) []byte {
+	t.Helper()
+	requireToolchain(t)
+	out := filepath.Join(t.TempDir(), strings.TrimSuffix(name, filepath.Ext(name))+".wasm")
+	var stderr bytes.Buffer
+	args := append(append([]string{"-O2"}, flags...), "-o", out, filepath.Join("testdata", name))
+	if code, err := sdk.Run(context.Background(), sdk.CXX, args, io.Discard, &stderr); err != nil || code != 0 || stderr.Len() > 0 {
+		t.Fatalf("mpicxx %s: exit %d, %v\n%s", strings.Join(args, " "), code, err, stderr.String())
+	}
+	mod, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mod
 }
 
 // TestOmpHybrid is MPI + OpenMP: two ranks with three threads each.
@@ -282,17 +306,7 @@ func TestOmpTeams(t *testing.T) {
 // copies the runtime must destroy (the items' finalisers) after combining.
 func TestOmpTaskReductionCXX(t *testing.T) {
 	t.Parallel()
-	requireToolchain(t)
-	out := filepath.Join(t.TempDir(), "taskred.wasm")
-	var stderr bytes.Buffer
-	args := []string{"-O2", "-fopenmp", "-o", out, filepath.Join("testdata", "omp_taskred_cxx.cc")}
-	if code, err := sdk.Run(context.Background(), sdk.CXX, args, io.Discard, &stderr); err != nil || code != 0 {
-		t.Fatalf("mpicxx %s: exit %d, %v\n%s", strings.Join(args, " "), code, err, stderr.String())
-	}
-	mod, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mod := buildCXX(t, "omp_taskred_cxx.cc", "-fopenmp")
 	expectOmpModulePass(t, "omp_taskred_cxx.cc", mod, 1, []string{"OMP_NUM_THREADS=3"})
 }
 
@@ -301,31 +315,9 @@ func TestOmpTaskReductionCXX(t *testing.T) {
 // function-local statics initialised once (guards), std::cout, errno.
 func TestOmpCXXThreads(t *testing.T) {
 	t.Parallel()
-	requireToolchain(t)
-	out := filepath.Join(t.TempDir(), "cxx_threads.wasm")
-	var stderr bytes.Buffer
-	args := []string{"-O2", "-fopenmp", "-Wall", "-o", out, filepath.Join("testdata", "omp_cxx_threads.cc")}
-	if code, err := sdk.Run(context.Background(), sdk.CXX, args, io.Discard, &stderr); err != nil || code != 0 || stderr.Len() > 0 {
-		t.Fatalf("mpicxx %s: exit %d, %v\n%s", strings.Join(args, " "), code, err, stderr.String())
-	}
-	mod, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mod := buildCXX(t, "omp_cxx_threads.cc", "-fopenmp", "-Wall")
 	res := expectOmpModulePass(t, "omp_cxx_threads.cc", mod, 1, nil)
-	line := regexp.MustCompile(`^line [0-3] [0-9]+ end$`)
-	n := 0
-	for _, l := range strings.Split(res.Stdout, "\n") {
-		if strings.HasPrefix(l, "line") || strings.Contains(l, "end") {
-			if !line.MatchString(l) {
-				t.Errorf("mangled output line %q", l)
-			}
-			n++
-		}
-	}
-	if n != 16 {
-		t.Errorf("%d output lines, want 16", n)
-	}
+	checkThreadLines(t, res.Stdout, 16)
 }
 
 // TestOmpModuleWithoutOpenMP: programs built without -fopenmp are not

@@ -1,15 +1,74 @@
 package openmp
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // critLock is the lock of one critical section name (the guest address of
-// its kmp_critical_name).
+// its kmp_critical_name). Programs linked by the current SDK keep the lock
+// in the name's own storage and only come here to sleep and wake
+// (criticalWait, criticalWake); older ones call __kmpc_critical, which
+// uses m.
 type critLock struct {
 	m     *mutex
 	owner atomic.Pointer[Thread]
+	sema  chan struct{} // wakes one sleeper of the guest-side lock
+}
+
+const (
+	reenterCritical   = "a critical region was entered by the thread already inside a critical region of the same name (this would deadlock)"
+	endCriticalMisuse = "__kmpc_end_critical by a thread that is not inside that critical region"
+)
+
+// critWords returns the lock word (0 free, 1 taken, 2 taken and maybe
+// waited for) and the owner word (global thread id + 1) of the guest-side
+// lock of a critical section name: the first two words of its 32 bytes.
+// The memory never moves, so the pointers stay valid while the process
+// runs; they are only used with atomic operations.
+func (th *Thread) critWords(addr uint32) (state, owner *int32) {
+	b, ok := th.p.mem.Read(addr, 8)
+	if !ok || addr%4 != 0 {
+		th.fault("critical section name at %#x is outside the memory or misaligned", addr)
+	}
+	return (*int32)(unsafe.Pointer(&b[0])), (*int32)(unsafe.Pointer(&b[4]))
+}
+
+// criticalWait is called by the guest's __kmpc_critical when the lock word
+// was not free: it takes the lock (leaving the word at 2, so the release
+// wakes the next sleeper), or unwinds the thread if the process stops.
+func (th *Thread) criticalWait(addr uint32, gtid int32) {
+	state, owner := th.critWords(addr)
+	if atomic.LoadInt32(owner) == gtid+1 {
+		th.fault(reenterCritical)
+	}
+	c := th.critLock(addr)
+	for i := 0; i < th.p.set.spin; i++ {
+		if atomic.LoadInt32(state) == 0 && atomic.CompareAndSwapInt32(state, 0, 2) {
+			return
+		}
+		if i&7 == 7 {
+			runtime.Gosched()
+		}
+	}
+	for atomic.SwapInt32(state, 2) != 0 {
+		select {
+		case <-c.sema:
+		case <-th.p.abort:
+			th.unwind()
+		}
+	}
+}
+
+// criticalWake is called by the guest's __kmpc_end_critical when it found
+// the lock word at 2: one sleeper may be waiting.
+func (th *Thread) criticalWake(addr uint32) {
+	select {
+	case th.critLock(addr).sema <- struct{}{}:
+	default:
+	}
 }
 
 func (th *Thread) critLock(addr uint32) *critLock {
@@ -17,14 +76,14 @@ func (th *Thread) critLock(addr uint32) *critLock {
 	if v, ok := p.crits.Load(addr); ok {
 		return v.(*critLock)
 	}
-	v, _ := p.crits.LoadOrStore(addr, &critLock{m: newMutex()})
+	v, _ := p.crits.LoadOrStore(addr, &critLock{m: newMutex(), sema: make(chan struct{}, 1)})
 	return v.(*critLock)
 }
 
 func (th *Thread) critical(addr uint32) {
 	c := th.critLock(addr)
 	if c.owner.Load() == th {
-		th.fault("a critical region was entered by the thread already inside a critical region of the same name (this would deadlock)")
+		th.fault(reenterCritical)
 	}
 	if !c.m.lock(th.p.set.spin, th.p.abort) {
 		th.unwind()
@@ -35,7 +94,7 @@ func (th *Thread) critical(addr uint32) {
 func (th *Thread) endCritical(addr uint32) {
 	c := th.critLock(addr)
 	if c.owner.Load() != th {
-		th.fault("__kmpc_end_critical by a thread that is not inside that critical region")
+		th.fault(endCriticalMisuse)
 	}
 	c.owner.Store(nil)
 	c.m.unlock()

@@ -159,9 +159,9 @@ var entries = sync.OnceValue(func() []entry {
 		// The slow paths of the SDK's own __kmpc_critical and
 		// __kmpc_end_critical (support/omp/core.c), which take and release
 		// an uncontended critical section without calling the host.
-		{"__wasmpi_critical_wait", sig("ii"), nil, func(th *Thread, s []uint64) { th.criticalWait(uint32(s[0]), int32(uint32(s[1]))) }},
-		{"__wasmpi_critical_wake", sig("i"), nil, func(th *Thread, s []uint64) { th.criticalWake(uint32(s[0])) }},
-		{"__wasmpi_critical_misuse", sig("i"), nil, func(th *Thread, s []uint64) { th.fault(endCriticalMisuse) }},
+		{"__wasmpi_omp_critical_wait", sig("ii"), nil, func(th *Thread, s []uint64) { th.criticalWait(uint32(s[0]), int32(uint32(s[1]))) }},
+		{"__wasmpi_omp_critical_wake", sig("i"), nil, func(th *Thread, s []uint64) { th.criticalWake(uint32(s[0])) }},
+		{"__wasmpi_omp_critical_misuse", sig("i"), nil, func(th *Thread, s []uint64) { th.fault(endCriticalMisuse) }},
 		{"__kmpc_flush", sig("i"), nil, func(th *Thread, s []uint64) { fenceWord.Add(1) }},
 		{"__kmpc_copyprivate", sig("iiiiii"), nil, func(th *Thread, s []uint64) {
 			th.copyprivate(uint32(s[3]), uint32(s[4]), uint32(s[5]) != 0)

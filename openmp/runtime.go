@@ -248,9 +248,10 @@ func (r *Runtime) Prepare(ctx context.Context, bin []byte, compiled wazero.Compi
 }
 
 // isOpenMPName reports whether name belongs to the OpenMP runtime's
-// namespace.
+// namespace (__wasmpi_omp_: the slow paths of the SDK's OpenMP support
+// library).
 func isOpenMPName(name string) bool {
-	for _, p := range []string{"__kmpc_", "omp_", "kmp_", "ompx_", "__tgt_", "GOMP_"} {
+	for _, p := range []string{"__kmpc_", "omp_", "kmp_", "ompx_", "__tgt_", "GOMP_", "__wasmpi_omp_"} {
 		if strings.HasPrefix(name, p) {
 			return true
 		}

@@ -139,15 +139,15 @@ void __cxa_guard_abort(uint32_t *guard) { guard_done(guard, 0); }
  * Taking a free lock and releasing one nobody waits for need no call to the
  * host; the host's slow paths sleep and wake, and report a thread entering
  * a critical section it holds, or leaving one it does not. */
-void __wasmpi_critical_wait(int *crit, int gtid);
-void __wasmpi_critical_wake(int *crit);
-void __wasmpi_critical_misuse(int *crit);
+void __wasmpi_omp_critical_wait(int *crit, int gtid);
+void __wasmpi_omp_critical_wake(int *crit);
+void __wasmpi_omp_critical_misuse(int *crit);
 
 void __kmpc_critical(void *loc, int gtid, int *crit) {
 	(void)loc;
 	int free_ = 0;
 	if (!__atomic_compare_exchange_n(&crit[0], &free_, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		__wasmpi_critical_wait(crit, gtid);
+		__wasmpi_omp_critical_wait(crit, gtid);
 	__atomic_store_n(&crit[1], gtid + 1, __ATOMIC_RELAXED);
 }
 
@@ -160,10 +160,10 @@ void __kmpc_critical_with_hint(void *loc, int gtid, int *crit, unsigned hint) {
 void __kmpc_end_critical(void *loc, int gtid, int *crit) {
 	(void)loc;
 	if (__atomic_load_n(&crit[1], __ATOMIC_RELAXED) != gtid + 1)
-		__wasmpi_critical_misuse(crit);
+		__wasmpi_omp_critical_misuse(crit);
 	__atomic_store_n(&crit[1], 0, __ATOMIC_RELAXED);
 	if (__atomic_exchange_n(&crit[0], 0, __ATOMIC_RELEASE) == 2)
-		__wasmpi_critical_wake(crit);
+		__wasmpi_omp_critical_wake(crit);
 }
 
 static void *omp_stack_alloc(size_t size, size_t align) {

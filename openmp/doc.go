@@ -57,7 +57,9 @@
 // monotonic/nonmonotonic, simd variants) on 32- and 64-bit signed and
 // unsigned induction variables, ordered loops, sections, single with
 // copyprivate, master and masked, barriers, critical sections (named,
-// with hints), flush, reductions (combined in thread order, so results are
+// with hints; programs linked by the SDK take and release them in the
+// guest and call the runtime only to sleep, wake and report misuse: see
+// sync.go), flush, reductions (combined in thread order, so results are
 // reproducible for a given team size and schedule), threadprivate (TLS,
 // or __kmpc_threadprivate_cached), tasks with depend(in/out/inout/
 // mutexinoutset/inoutset/omp_all_memory), taskwait (with depend),

@@ -312,7 +312,8 @@ func TestOmpTaskReductionCXX(t *testing.T) {
 
 // TestOmpCXXThreads: libc++ from OpenMP threads: string streams (locale
 // reference counts and facet ids, serialised by the SDK's wrappers),
-// function-local statics initialised once (guards), std::cout, errno.
+// function-local statics initialised once (guards), lines written to
+// std::cout in one insertion (whole), errno.
 func TestOmpCXXThreads(t *testing.T) {
 	t.Parallel()
 	mod := buildCXX(t, "omp_cxx_threads.cc", "-fopenmp", "-Wall")

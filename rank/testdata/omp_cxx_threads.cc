@@ -2,8 +2,10 @@
 // format concurrently (every stream operation copies and releases the
 // stream's locale, whose reference count libc++ keeps without atomics);
 // a function-local static with a slow initialiser is initialised exactly
-// once while every thread waits for it; std::cout lines from threads stay
-// whole; errno set by libc reaches C++ code per thread.
+// once while every thread waits for it; a line written to std::cout with
+// one insertion stays whole (each insertion is one locked stdio write; a
+// chain of insertions may interleave with other threads', as natively);
+// errno set by libc reaches C++ code per thread.
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -74,8 +76,11 @@ int main(int argc, char **argv) {
 				if (errno != ERANGE)
 					bad_errno++;
 			}
-			if (i % 5000 == 0)
-				std::cout << "line " << t << ' ' << i << " end" << std::endl;
+			if (i % 5000 == 0) {
+				std::ostringstream line;
+				line << "line " << t << ' ' << i << " end\n";
+				std::cout << line.str() << std::flush;
+			}
 		}
 	}
 	CHECK(inits.load() == 101, "%d initialisations (want 1 of each static: 101)", inits.load());

@@ -70,7 +70,9 @@
 // in thread order), doacross loops (ordered(n) with depend(sink/source),
 // deadlocks reported), teams on the host with distribute (static
 // dist_schedule, distribute parallel for; see teams.go), locks and
-// nestable locks, and the omp_* API listed by [EntryPoints].
+// nestable locks (kept in the guest by programs linked by the SDK, which
+// call the runtime only to sleep, wake, learn their task and report
+// misuse), and the omp_* API listed by [EntryPoints].
 // Cancellation is disabled (cancel-var false, as libomp without
 // OMP_CANCELLATION).
 //

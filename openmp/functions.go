@@ -162,6 +162,14 @@ var entries = sync.OnceValue(func() []entry {
 		{"__wasmpi_omp_critical_wait", sig("ii"), nil, func(th *Thread, s []uint64) { th.criticalWait(uint32(s[0]), int32(uint32(s[1]))) }},
 		{"__wasmpi_omp_critical_wake", sig("i"), nil, func(th *Thread, s []uint64) { th.criticalWake(uint32(s[0])) }},
 		{"__wasmpi_omp_critical_misuse", sig("i"), nil, func(th *Thread, s []uint64) { th.fault(endCriticalMisuse) }},
+		// The slow paths and diagnostics of the SDK's own omp_*_lock
+		// functions (support/omp/core.c), which keep locks in the guest.
+		{"__wasmpi_omp_lock_wait", sig("i"), nil, func(th *Thread, s []uint64) { th.lockWait(uint32(s[0])) }},
+		{"__wasmpi_omp_lock_wake", sig("i"), nil, func(th *Thread, s []uint64) { th.lockWake(uint32(s[0])) }},
+		{"__wasmpi_omp_lock_misuse", sig("iii"), nil, func(th *Thread, s []uint64) {
+			th.lockMisuse(uint32(s[0]), uint32(s[1]), uint32(s[2]))
+		}},
+		{"__wasmpi_omp_task_register", sig("i"), nil, func(th *Thread, s []uint64) { th.registerTaskSlot(uint32(s[0])) }},
 		{"__kmpc_flush", sig("i"), nil, func(th *Thread, s []uint64) { fenceWord.Add(1) }},
 		{"__kmpc_copyprivate", sig("iiiiii"), nil, func(th *Thread, s []uint64) {
 			th.copyprivate(uint32(s[3]), uint32(s[4]), uint32(s[5]) != 0)

@@ -87,6 +87,8 @@ type Process struct {
 
 	crits sync.Map // guest address of a kmp_critical_name -> *critLock
 	locks lockTable
+	lockSemas  sync.Map      // guest address of a guest-side lock word -> chan struct{}
+	taskTokens atomic.Uint32 // the last task token handed out (tokenIn)
 
 	tpMu sync.Mutex
 	tp   map[uint32]*tpVar // __kmpc_threadprivate_cached variables
@@ -189,6 +191,7 @@ func (p *Process) Start(main api.Module) error {
 	th.cur = teamCtx{team: initial, tid: 0}
 	th.cur.task = &task{implicit: true, team: initial, thread: th, icv: p.set.icv.clone()}
 	th.cur.implicit = th.cur.task
+	th.publishTask()
 	p.main = th
 	p.threads = append(p.threads, th)
 	return nil

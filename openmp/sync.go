@@ -44,7 +44,15 @@ func (th *Thread) criticalWait(addr uint32, gtid int32) {
 	if atomic.LoadInt32(owner) == gtid+1 {
 		th.fault(reenterCritical)
 	}
-	c := th.critLock(addr)
+	th.takeWord(state, th.critLock(addr).sema)
+}
+
+// takeWord takes a guest-side lock whose word (0 free, 1 taken, 2 taken
+// and maybe waited for) was found taken: it spins a while, then sleeps on
+// sema until a release finds the word at 2 and wakes it. It returns with
+// the word at 2, so the next release wakes the next sleeper, or unwinds
+// the thread if the process stops.
+func (th *Thread) takeWord(state *int32, sema chan struct{}) {
 	for i := 0; i < th.p.set.spin; i++ {
 		if atomic.LoadInt32(state) == 0 && atomic.CompareAndSwapInt32(state, 0, 2) {
 			return
@@ -55,7 +63,7 @@ func (th *Thread) criticalWait(addr uint32, gtid int32) {
 	}
 	for atomic.SwapInt32(state, 2) != 0 {
 		select {
-		case <-c.sema:
+		case <-sema:
 		case <-th.p.abort:
 			th.unwind()
 		}
@@ -100,8 +108,9 @@ func (th *Thread) endCritical(addr uint32) {
 	c.m.unlock()
 }
 
-// ompLock is an omp_lock_t or omp_nest_lock_t. The guest variable holds
-// its number in the lock table. Locks are owned by tasks.
+// ompLock is an omp_lock_t or omp_nest_lock_t of a module linked without
+// the SDK's own lock functions (see below). The guest variable holds its
+// number in the lock table. Locks are owned by tasks.
 type ompLock struct {
 	m     *mutex
 	nest  bool
@@ -215,4 +224,120 @@ func (th *Thread) testLock(ptr uint32, nest bool, what string) int32 {
 	l.owner.Store(me)
 	l.count = 1
 	return 1
+}
+
+// Locks of programs linked by the current SDK live in the guest
+// (support/omp/core.c): omp_init_lock allocates a lock word, an owner and
+// a nesting depth in guest memory, and the guest sets and unsets a lock
+// the way it enters critical sections. The host sleeps and wakes waiters
+// (lockWait, lockWake), tells the guest which task each thread is running
+// (registerTaskSlot, publishTask) and reports misuse (lockMisuse). The
+// host-side lock table above serves modules linked without the support
+// library's lock functions.
+
+// lockFunctions names the OpenMP lock functions in the order the guest's
+// __wasmpi_omp_lock_misuse numbers them.
+var lockFunctions = [...]string{
+	"omp_init_lock", "omp_destroy_lock", "omp_set_lock", "omp_unset_lock", "omp_test_lock",
+	"omp_init_nest_lock", "omp_destroy_nest_lock", "omp_set_nest_lock", "omp_unset_nest_lock", "omp_test_nest_lock",
+}
+
+// lockMisuse reports a misused lock: fn and what are the guest's numbers
+// of the function and of the mistake, lock the address of the omp_lock_t.
+func (th *Thread) lockMisuse(fn, what, lock uint32) {
+	name := "an omp_*_lock function"
+	if fn < uint32(len(lockFunctions)) {
+		name = lockFunctions[fn]
+	}
+	switch what {
+	case 1:
+		th.fault("%s: the lock at %#x is not initialized", name, lock)
+	case 2:
+		th.fault("%s: the lock at %#x is a simple lock, not a nestable one", name, lock)
+	case 3:
+		th.fault("%s: the lock at %#x is a nestable lock", name, lock)
+	case 4:
+		th.fault("%s: the task already owns the lock at %#x (this would deadlock)", name, lock)
+	case 5:
+		th.fault("%s: the lock at %#x is not set", name, lock)
+	case 6:
+		th.fault("%s: the lock at %#x is owned by another task", name, lock)
+	case 7:
+		th.fault("%s: the lock at %#x is still set", name, lock)
+	case 8:
+		th.fault("%s: out of guest memory for the lock at %#x", name, lock)
+	}
+	th.fault("%s: the lock at %#x was misused (unknown misuse code %d)", name, lock, what)
+}
+
+// word returns a pointer to the aligned 32-bit word at a guest address.
+// Memory never moves, so the pointer stays valid while the process runs.
+func (th *Thread) word(addr uint32, what string) *int32 {
+	b, ok := th.p.mem.Read(addr, 4)
+	if !ok || addr%4 != 0 {
+		th.fault("%s at %#x is outside the memory or misaligned", what, addr)
+	}
+	return (*int32)(unsafe.Pointer(&b[0]))
+}
+
+// lockWait is called by the guest when the lock word of an OpenMP lock
+// was not free: it returns holding the lock.
+func (th *Thread) lockWait(addr uint32) {
+	th.takeWord(th.word(addr, "lock word"), th.lockSema(addr))
+}
+
+// lockWake is called by the guest when the released lock word was at 2.
+func (th *Thread) lockWake(addr uint32) {
+	select {
+	case th.lockSema(addr) <- struct{}{}:
+	default:
+	}
+}
+
+// lockSema returns the channel that wakes one sleeper on the lock word at
+// addr. A token left by a wake nobody waited for only costs a sleeper one
+// more look at the word.
+func (th *Thread) lockSema(addr uint32) chan struct{} {
+	p := th.p
+	if v, ok := p.lockSemas.Load(addr); ok {
+		return v.(chan struct{})
+	}
+	v, _ := p.lockSemas.LoadOrStore(addr, make(chan struct{}, 1))
+	return v.(chan struct{})
+}
+
+// registerTaskSlot records the guest thread-local word in which th
+// publishes the token of the task it runs, and publishes the current one.
+func (th *Thread) registerTaskSlot(addr uint32) {
+	th.taskSlot = (*uint32)(unsafe.Pointer(th.word(addr, "task token slot")))
+	th.publishTask()
+}
+
+// publishTask writes the token of th's current task into its registered
+// slot; it runs whenever th starts, suspends or resumes a task.
+func (th *Thread) publishTask() {
+	if th.taskSlot == nil {
+		return
+	}
+	var t uint32 // an idle worker runs no task
+	if tk := th.cur.task; tk != nil {
+		t = tk.tokenIn(th.p)
+	}
+	atomic.StoreUint32(th.taskSlot, t)
+}
+
+// tokenIn returns the task's token, a nonzero number unique among p's
+// tasks (until 2^32 tasks have been numbered), assigned on first use.
+func (tk *task) tokenIn(p *Process) uint32 {
+	if t := tk.token.Load(); t != 0 {
+		return t
+	}
+	t := p.taskTokens.Add(1)
+	if t == 0 {
+		t = p.taskTokens.Add(1)
+	}
+	if !tk.token.CompareAndSwap(0, t) {
+		return tk.token.Load()
+	}
+	return t
 }

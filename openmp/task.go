@@ -61,6 +61,8 @@ type task struct {
 	mark     *task // edge de-duplication while a successor registers
 	deps     *depTable
 	finished atomic.Bool
+
+	token atomic.Uint32 // identifies the task to the guest-side locks (tokenIn)
 }
 
 type taskgroup struct {
@@ -179,6 +181,7 @@ func (th *Thread) submit(tk *task) {
 func (th *Thread) runTask(tk *task) {
 	saved := th.cur.task
 	th.cur.task = tk
+	th.publishTask()
 	f, err := th.function(tk.entry, sigTaskEntry)
 	if err != nil {
 		th.fault("task entry: %v", err)
@@ -202,6 +205,7 @@ func (th *Thread) runTask(tk *task) {
 		}
 	}
 	th.cur.task = saved
+	th.publishTask()
 	th.complete(tk)
 }
 
@@ -446,6 +450,7 @@ func (th *Thread) beginIf0(tk *task) {
 	tk.account()
 	th.saved = append(th.saved, th.cur)
 	th.cur.task = tk
+	th.publishTask()
 }
 
 func (th *Thread) completeIf0(addr uint32) {
@@ -456,6 +461,7 @@ func (th *Thread) completeIf0(addr uint32) {
 	n := len(th.saved)
 	th.cur = th.saved[n-1]
 	th.saved = th.saved[:n-1]
+	th.publishTask()
 	th.complete(tk)
 }
 

@@ -65,6 +65,7 @@ func (th *Thread) enterTeam(tm *team, tid int) {
 	th.saved = append(th.saved, th.cur)
 	impl := tm.implicit[tid]
 	th.cur = teamCtx{team: tm, tid: tid, task: impl, implicit: impl}
+	th.publishTask()
 }
 
 // leaveTeam returns th to the team it was in before enterTeam.
@@ -73,6 +74,7 @@ func (th *Thread) leaveTeam() {
 	th.cur = th.saved[n-1]
 	th.saved[n-1] = teamCtx{}
 	th.saved = th.saved[:n-1]
+	th.publishTask()
 }
 
 // newTeam builds a team of the given threads (workers[0] is the master)

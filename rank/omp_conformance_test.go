@@ -201,6 +201,12 @@ func TestOmpThreadFailures(t *testing.T) {
 		{"oob", nil, 1, []string{"OpenMP thread 1", "out of bounds memory access"}},
 		{"exit", nil, 3, []string{"exited with status 3"}},
 		{"lock", nil, 1, []string{"omp_set_lock", "not initialized"}},
+		{"relock", nil, 1, []string{"omp_set_lock", "already owns", "deadlock"}},
+		{"unset", nil, 1, []string{"omp_unset_lock", "is not set"}},
+		{"destroy", nil, 1, []string{"omp_destroy_lock", "still set"}},
+		{"reuse", nil, 1, []string{"omp_set_lock", "not initialized"}},
+		{"kind", nil, 1, []string{"omp_set_nest_lock", "simple lock, not a nestable one"}},
+		{"owner", nil, 1, []string{"omp_unset_nest_lock", "owned by another task"}},
 		{"critical", nil, 1, []string{"already inside a critical region of the same name"}},
 		{"stack", []string{"OMP_STACKSIZE=64K"}, 1, []string{"OpenMP thread 1", "OMP_STACKSIZE"}},
 	}

@@ -4,6 +4,12 @@
  *   oob      the thread reads outside the memory
  *   exit     the thread calls exit(3)
  *   lock     the thread sets a lock that was never initialised
+ *   relock   the thread sets a simple lock it holds (would deadlock)
+ *   unset    the thread unsets a lock that is not set
+ *   destroy  the thread destroys a lock it holds
+ *   reuse    the thread sets a lock it destroyed
+ *   kind     the thread uses a simple lock as a nestable one
+ *   owner    the thread unsets a nestable lock thread 0 holds
  *   critical a thread re-enters the critical section it holds
  *   stack    the thread overflows its stack (OMP_STACKSIZE=64K)
  *   race     unsynchronised updates: a wrong result, nothing else
@@ -42,8 +48,13 @@ int main(int argc, char **argv) {
 		printf("racy counter %lld %g\n", counter, d);
 		return omp_finish();
 	}
+	omp_nest_lock_t held;
+	omp_init_nest_lock(&held);
 #pragma omp parallel num_threads(2)
 	{
+		if (omp_get_thread_num() == 0 && strcmp(mode, "owner") == 0)
+			omp_set_nest_lock(&held);
+#pragma omp barrier
 		if (omp_get_thread_num() == 1) {
 			if (strcmp(mode, "trap") == 0)
 				__builtin_trap();
@@ -56,6 +67,26 @@ int main(int argc, char **argv) {
 				memset(&l, 0x5a, sizeof l);
 				omp_set_lock(&l);
 			}
+			omp_lock_t sl;
+			omp_init_lock(&sl);
+			if (strcmp(mode, "relock") == 0) {
+				omp_set_lock(&sl);
+				omp_set_lock(&sl);
+			}
+			if (strcmp(mode, "unset") == 0)
+				omp_unset_lock(&sl);
+			if (strcmp(mode, "destroy") == 0) {
+				omp_set_lock(&sl);
+				omp_destroy_lock(&sl);
+			}
+			if (strcmp(mode, "reuse") == 0) {
+				omp_destroy_lock(&sl);
+				omp_set_lock(&sl);
+			}
+			if (strcmp(mode, "kind") == 0)
+				omp_set_nest_lock((omp_nest_lock_t *)&sl);
+			if (strcmp(mode, "owner") == 0)
+				omp_unset_nest_lock(&held);
 			if (strcmp(mode, "critical") == 0) {
 #pragma omp critical(x)
 				enter_x();

@@ -148,6 +148,43 @@ static void atomics(void) {
 	CHECK(torn == 0, "atomic read saw %d torn values", torn);
 }
 
+/* Locks belong to tasks, not threads: a task created by the holder of a
+ * nestable lock does not own it, whether it runs deferred (on any thread,
+ * possibly the holder's, at the taskwait) or undeferred (if(0), on the
+ * holder's thread at once), and the holder owns it again afterwards. */
+static void task_locks(void) {
+	omp_nest_lock_t tl;
+	omp_init_nest_lock(&tl);
+	int deferred = -1, undeferred = -1, after = -1, inner = -1;
+#pragma omp parallel num_threads(2)
+#pragma omp single
+	{
+		omp_set_nest_lock(&tl);
+#pragma omp task shared(deferred, tl)
+		deferred = omp_test_nest_lock(&tl);
+#pragma omp taskwait
+#pragma omp task if (0) shared(undeferred, inner, tl)
+		{
+			undeferred = omp_test_nest_lock(&tl);
+			/* The undeferred task cannot take it, but a lock of its own
+			 * nests inside the task. */
+			omp_nest_lock_t own;
+			omp_init_nest_lock(&own);
+			omp_set_nest_lock(&own);
+			inner = omp_test_nest_lock(&own);
+			omp_unset_nest_lock(&own);
+			omp_unset_nest_lock(&own);
+			omp_destroy_nest_lock(&own);
+		}
+		after = omp_test_nest_lock(&tl);
+		omp_unset_nest_lock(&tl);
+		omp_unset_nest_lock(&tl);
+	}
+	CHECK(deferred == 0 && undeferred == 0, "a task took its creator's nest lock: deferred %d undeferred %d", deferred, undeferred);
+	CHECK(inner == 2 && after == 2, "nest depth in a task %d, in the creator after its tasks %d", inner, after);
+	omp_destroy_nest_lock(&tl);
+}
+
 static void locks(void) {
 	omp_lock_t l;
 	omp_nest_lock_t nl;
@@ -212,6 +249,7 @@ static void locks(void) {
 		omp_destroy_lock(&many[i]);
 	}
 	CHECK(bad == 0, "per-cell locks: %d cells wrong", bad);
+	task_locks();
 }
 
 static void flush(void) {

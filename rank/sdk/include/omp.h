@@ -49,7 +49,8 @@ typedef enum omp_sync_hint_t {
 } omp_sync_hint_t;
 typedef omp_sync_hint_t omp_lock_hint_t;
 
-/* A lock variable holds the number of the lock in the runtime. */
+/* A lock variable points to the lock's state, which omp_init_lock
+ * allocates and omp_destroy_lock frees. */
 typedef struct omp_lock_t {
 	void *_lk;
 } omp_lock_t;

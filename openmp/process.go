@@ -85,8 +85,8 @@ type Process struct {
 	nteams           atomic.Int32
 	teamsThreadLimit atomic.Int32
 
-	crits sync.Map // guest address of a kmp_critical_name -> *critLock
-	locks lockTable
+	crits      sync.Map // guest address of a kmp_critical_name -> *critLock
+	locks      lockTable
 	lockSemas  sync.Map      // guest address of a guest-side lock word -> chan struct{}
 	taskTokens atomic.Uint32 // the last task token handed out (tokenIn)
 

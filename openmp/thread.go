@@ -31,12 +31,12 @@ type Thread struct {
 
 	fns map[fnKey][]api.Function // idle function handles by table slot and signature
 
-	cur teamCtx // the team and task the thread is executing
+	cur   teamCtx   // the team and task the thread is executing
+	saved []teamCtx // enclosing (serialized) teams
 	// taskSlot is the guest thread-local word where the thread publishes
 	// its current task's token for the guest-side locks (nil until the
 	// guest registers it).
 	taskSlot *uint32
-	saved    []teamCtx // enclosing (serialized) teams
 
 	pushedThreads int32 // from __kmpc_push_num_threads, for the next fork
 	// from __kmpc_push_num_teams, for the next teams construct

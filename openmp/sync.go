@@ -242,6 +242,20 @@ var lockFunctions = [...]string{
 	"omp_init_nest_lock", "omp_destroy_nest_lock", "omp_set_nest_lock", "omp_unset_nest_lock", "omp_test_nest_lock",
 }
 
+// lockMisuses words each mistake the guest's __wasmpi_omp_lock_misuse
+// reports, by its number; each takes the function's name and the address
+// of the omp_lock_t.
+var lockMisuses = [...]string{
+	1: "%s: the lock at %#x is not initialized",
+	2: "%s: the lock at %#x is a simple lock, not a nestable one",
+	3: "%s: the lock at %#x is a nestable lock",
+	4: "%s: the task already owns the lock at %#x (this would deadlock)",
+	5: "%s: the lock at %#x is not set",
+	6: "%s: the lock at %#x is owned by another task",
+	7: "%s: the lock at %#x is still set",
+	8: "%s: out of guest memory for the lock at %#x",
+}
+
 // lockMisuse reports a misused lock: fn and what are the guest's numbers
 // of the function and of the mistake, lock the address of the omp_lock_t.
 func (th *Thread) lockMisuse(fn, what, lock uint32) {
@@ -249,23 +263,8 @@ func (th *Thread) lockMisuse(fn, what, lock uint32) {
 	if fn < uint32(len(lockFunctions)) {
 		name = lockFunctions[fn]
 	}
-	switch what {
-	case 1:
-		th.fault("%s: the lock at %#x is not initialized", name, lock)
-	case 2:
-		th.fault("%s: the lock at %#x is a simple lock, not a nestable one", name, lock)
-	case 3:
-		th.fault("%s: the lock at %#x is a nestable lock", name, lock)
-	case 4:
-		th.fault("%s: the task already owns the lock at %#x (this would deadlock)", name, lock)
-	case 5:
-		th.fault("%s: the lock at %#x is not set", name, lock)
-	case 6:
-		th.fault("%s: the lock at %#x is owned by another task", name, lock)
-	case 7:
-		th.fault("%s: the lock at %#x is still set", name, lock)
-	case 8:
-		th.fault("%s: out of guest memory for the lock at %#x", name, lock)
+	if what < uint32(len(lockMisuses)) && lockMisuses[what] != "" {
+		th.fault(lockMisuses[what], name, lock)
 	}
 	th.fault("%s: the lock at %#x was misused (unknown misuse code %d)", name, lock, what)
 }

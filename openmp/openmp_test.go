@@ -4,8 +4,11 @@ import (
 	"context"
 	"math"
 	"reflect"
+	"runtime"
 	"sort"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -397,5 +400,105 @@ func TestEventAndMutex(t *testing.T) {
 	close(stop)
 	if m.lock(0, stop) {
 		t.Error("lock of a held mutex succeeded after abort")
+	}
+}
+
+// faultOf runs f and returns the message of the guest error it raised
+// ("" if none).
+func faultOf(t *testing.T, f func()) (msg string) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			ge, ok := r.(*guestError)
+			if !ok {
+				panic(r)
+			}
+			msg = ge.msg
+		}
+	}()
+	f()
+	return ""
+}
+
+// TestGuestLockHostSide drives the host half of the SDK's guest-side
+// locks: task tokens published into the registered slot as the thread
+// changes tasks, sleeping on and waking a lock word, and the wording of
+// every misuse the guest reports.
+func TestGuestLockHostSide(t *testing.T) {
+	ths, mem := testThreads(t, 2)
+	th, other := ths[0], ths[1]
+	const slot, word = 64, 128
+
+	// Registering publishes the current (implicit) task's token; tokens
+	// are nonzero and differ between tasks, and survive a task switch.
+	th.registerTaskSlot(slot)
+	implicitTok, _ := mem.ReadUint32Le(slot)
+	if implicitTok == 0 {
+		t.Fatal("the implicit task's token is 0")
+	}
+	implicit := th.cur.task
+	th.cur.task = &task{team: th.cur.team, parent: implicit}
+	th.publishTask()
+	childTok, _ := mem.ReadUint32Le(slot)
+	if childTok == 0 || childTok == implicitTok {
+		t.Fatalf("child task token %d, implicit %d", childTok, implicitTok)
+	}
+	th.cur.task = implicit
+	th.publishTask()
+	if v, _ := mem.ReadUint32Le(slot); v != implicitTok {
+		t.Fatalf("back in the implicit task the slot holds %d, want %d", v, implicitTok)
+	}
+	other.registerTaskSlot(slot + 4)
+	if v, _ := mem.ReadUint32Le(slot + 4); v == 0 || v == implicitTok {
+		t.Fatalf("the other thread's implicit task token %d (first thread's %d)", v, implicitTok)
+	}
+
+	if m := faultOf(t, func() { th.registerTaskSlot(slot + 2) }); !strings.Contains(m, "misaligned") {
+		t.Errorf("misaligned slot: %q", m)
+	}
+	if m := faultOf(t, func() { th.lockWait(0xfffffff0) }); !strings.Contains(m, "outside the memory") {
+		t.Errorf("lock word outside the memory: %q", m)
+	}
+
+	// A waiter takes the word once the holder releases it and wakes. The
+	// word is only touched atomically, as the guest does.
+	w := th.word(word, "lock word")
+	atomic.StoreInt32(w, 1)
+	done := make(chan struct{})
+	go func() {
+		other.lockWait(word)
+		close(done)
+	}()
+	for atomic.LoadInt32(w) != 2 { // the waiter announces itself
+		runtime.Gosched()
+	}
+	if atomic.SwapInt32(w, 0) == 2 {
+		th.lockWake(word)
+	}
+	<-done
+	if v := atomic.LoadInt32(w); v != 2 {
+		t.Fatalf("lock word %d after the waiter took it, want 2", v)
+	}
+
+	for what, want := range map[uint32]string{
+		1: "omp_set_lock: the lock at 0x100 is not initialized",
+		2: "omp_set_lock: the lock at 0x100 is a simple lock, not a nestable one",
+		3: "omp_set_lock: the lock at 0x100 is a nestable lock",
+		4: "omp_set_lock: the task already owns the lock at 0x100 (this would deadlock)",
+		5: "omp_set_lock: the lock at 0x100 is not set",
+		6: "omp_set_lock: the lock at 0x100 is owned by another task",
+		7: "omp_set_lock: the lock at 0x100 is still set",
+		8: "omp_set_lock: out of guest memory for the lock at 0x100",
+		9: "omp_set_lock: the lock at 0x100 was misused (unknown misuse code 9)",
+	} {
+		if m := faultOf(t, func() { th.lockMisuse(2, what, 0x100) }); m != want {
+			t.Errorf("misuse %d: %q, want %q", what, m, want)
+		}
+	}
+	if m := faultOf(t, func() { th.lockMisuse(9, 5, 0x100) }); !strings.HasPrefix(m, "omp_test_nest_lock: ") {
+		t.Errorf("function 9: %q", m)
+	}
+	if m := faultOf(t, func() { th.lockMisuse(99, 5, 0x100) }); !strings.HasPrefix(m, "an omp_*_lock function: ") {
+		t.Errorf("unknown function: %q", m)
 	}
 }

@@ -191,7 +191,6 @@ func (p *Process) Start(main api.Module) error {
 	th.cur = teamCtx{team: initial, tid: 0}
 	th.cur.task = &task{implicit: true, team: initial, thread: th, icv: p.set.icv.clone()}
 	th.cur.implicit = th.cur.task
-	th.publishTask()
 	p.main = th
 	p.threads = append(p.threads, th)
 	return nil

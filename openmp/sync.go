@@ -29,11 +29,8 @@ const (
 // The memory never moves, so the pointers stay valid while the process
 // runs; they are only used with atomic operations.
 func (th *Thread) critWords(addr uint32) (state, owner *int32) {
-	b, ok := th.p.mem.Read(addr, 8)
-	if !ok || addr%4 != 0 {
-		th.fault("critical section name at %#x is outside the memory or misaligned", addr)
-	}
-	return (*int32)(unsafe.Pointer(&b[0])), (*int32)(unsafe.Pointer(&b[4]))
+	w := th.words(addr, 2, "critical section name")
+	return &w[0], &w[1]
 }
 
 // criticalWait is called by the guest's __kmpc_critical when the lock word
@@ -269,15 +266,19 @@ func (th *Thread) lockMisuse(fn, what, lock uint32) {
 	th.fault("%s: the lock at %#x was misused (unknown misuse code %d)", name, lock, what)
 }
 
-// word returns a pointer to the aligned 32-bit word at a guest address.
-// Memory never moves, so the pointer stays valid while the process runs.
-func (th *Thread) word(addr uint32, what string) *int32 {
-	b, ok := th.p.mem.Read(addr, 4)
+// words returns the n aligned 32-bit words at a guest address, for atomic
+// operations. Memory never moves, so they stay valid while the process
+// runs.
+func (th *Thread) words(addr, n uint32, what string) []int32 {
+	b, ok := th.p.mem.Read(addr, 4*n)
 	if !ok || addr%4 != 0 {
 		th.fault("%s at %#x is outside the memory or misaligned", what, addr)
 	}
-	return (*int32)(unsafe.Pointer(&b[0]))
+	return unsafe.Slice((*int32)(unsafe.Pointer(&b[0])), n)
 }
+
+// word returns the aligned 32-bit word at a guest address (see words).
+func (th *Thread) word(addr uint32, what string) *int32 { return &th.words(addr, 1, what)[0] }
 
 // lockWait is called by the guest when the lock word of an OpenMP lock
 // was not free: it returns holding the lock.
